@@ -1,0 +1,77 @@
+# Everything runs from a local virtual environment in .venv, made on first use.
+# `make demo` and `make test` are the two commands a new machine needs.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+USWDS_VERSION := 3.14.0
+AXE_VERSION := 4.14.1
+USWDS_DIR := src/custodiet/web/static/uswds
+SHARED ?= ../shared
+DEMO_ENV := CUSTODIET_SECRET_KEY_FILE=.demo/secret-key CUSTODIET_PII_HASH_KEY_FILE=.demo/pii-hash-key \
+  CUSTODIET_LOG_KEY_FILE=.demo/log.key CUSTODIET_SECURE=false
+TEST_ENV := CUSTODIET_INSECURE_DEV_KEY=true CUSTODIET_SECURE=false CUSTODIET_SHARED=$(abspath $(SHARED))
+
+.PHONY: install assets test-assets browser demo test bench lint format clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,bench,lint]'
+	touch $@
+
+# The U.S. Web Design System's compiled CSS, fonts and images, from its npm package.
+assets: $(USWDS_DIR)/css/uswds.min.css
+
+$(USWDS_DIR)/css/uswds.min.css:
+	rm -rf .build/uswds && mkdir -p .build/uswds $(USWDS_DIR)
+	cd .build/uswds && npm pack --silent @uswds/uswds@$(USWDS_VERSION) > /dev/null
+	tar -xzf .build/uswds/uswds-uswds-$(USWDS_VERSION).tgz -C .build/uswds
+	cp -r .build/uswds/package/dist/css .build/uswds/package/dist/fonts .build/uswds/package/dist/img $(USWDS_DIR)/
+	cp .build/uswds/package/LICENSE.md $(USWDS_DIR)/
+
+# axe-core, injected by the browser tests to check every page for accessibility.
+test-assets: .build/axe-core/axe.min.js
+
+.build/axe-core/axe.min.js:
+	rm -rf .build/axe-core && mkdir -p .build/axe-core
+	cd .build/axe-core && npm pack --silent axe-core@$(AXE_VERSION) > /dev/null
+	tar -xzf .build/axe-core/axe-core-$(AXE_VERSION).tgz -C .build/axe-core
+	cp .build/axe-core/package/axe.min.js $@
+
+# Browser tests drive the system's Chromium; install it from Debian if it is missing.
+browser:
+	@command -v chromium > /dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver > /dev/null; \
+	  else echo "Chromium is missing: sudo apt-get install chromium (browser tests will be skipped)"; fi; }
+
+# The demo's secrets, made once on this machine and never committed.
+.demo/secret-key .demo/pii-hash-key:
+	mkdir -p .demo && umask 077 && $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+
+demo: install assets .demo/secret-key .demo/pii-hash-key
+	$(DEMO_ENV) $(BIN)/custodiet migrate --no-input
+	$(DEMO_ENV) $(BIN)/custodiet collectstatic --no-input --verbosity 0
+	$(DEMO_ENV) $(BIN)/custodiet demo
+	$(DEMO_ENV) $(BIN)/custodiet runserver 127.0.0.1:8000
+
+test: install assets test-assets browser
+	$(TEST_ENV) $(BIN)/pytest -p no:cacheprovider
+
+bench: install
+	$(BIN)/python -m bench
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+
+format: install
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
+
+clean:
+	rm -rf $(VENV) .build $(USWDS_DIR) .static

@@ -1,0 +1,21 @@
+"""Run every benchmark: `python -m bench [name ...]`."""
+
+import sys
+
+from bench import ledger_pure, policy
+
+BENCHES = {"policy": policy.main, "ledger": ledger_pure.main}
+
+
+def main(argv: list[str]) -> int:
+    names = argv or list(BENCHES)
+    unknown = [name for name in names if name not in BENCHES]
+    if unknown:
+        print(f"unknown benchmark {', '.join(unknown)}; choose from {', '.join(BENCHES)}")
+        return 2
+    for name in names:
+        BENCHES[name]()
+    return 0
+
+
+sys.exit(main(sys.argv[1:]))

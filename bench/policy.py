@@ -1,0 +1,203 @@
+"""How fast the policy engine decides, against a JSON round trip and against Cedar.
+
+- Whole decisions: contract JSON in, decision JSON out, one request at a time and as one
+  batch through `custodiet evaluate`'s code path. Target: 10,000 a second on one core.
+- The rule stage alone (terms and decision rules over already gathered facts), against
+  the same rules translated mechanically to Cedar and evaluated by `cedarpy` with a
+  pre-parsed policy set, Cedar's fastest per-request path. Target: ratio at most 1.
+  Both must fire the same rules on every request, or the benchmark fails.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import json
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import cedarpy
+from simpleeval import EvalWithCompoundTypes
+
+from bench.requests import generate
+from custodiet.cli import run
+from custodiet.policy.engine import DECISION_EFFECTS, decide, decide_outcome
+from custodiet.policy.facts.gather import Settings, gather
+from custodiet.policy.model import parse_request
+from custodiet.policy.packs import Pack, Rule, Term, get_pack
+
+COUNT = 10_000
+REPEATS = 3
+
+
+def best_of(function: Callable[[], object], repeats: int = REPEATS) -> float:
+    """The fastest of several runs: the least disturbed by other work on a shared machine."""
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def to_cedar(node: ast.AST, terms: dict[str, ast.AST]) -> str:
+    """Translate a pack condition (a Python-syntax expression) to a Cedar expression."""
+    if isinstance(node, ast.Expression):
+        return to_cedar(node.body, terms)
+    if isinstance(node, ast.BoolOp):
+        joiner = " && " if isinstance(node.op, ast.And) else " || "
+        return "(" + joiner.join(to_cedar(value, terms) for value in node.values) + ")"
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        return f"!({to_cedar(node.operand, terms)})"
+    if isinstance(node, ast.Compare) and len(node.ops) == 1:
+        left, right, op = node.left, node.comparators[0], node.ops[0]
+        if isinstance(op, ast.In) and isinstance(right, ast.Tuple):
+            return f"{to_cedar(right, terms)}.contains({to_cedar(left, terms)})"
+        symbol = {ast.Eq: "==", ast.NotEq: "!="}[type(op)]
+        return f"({to_cedar(left, terms)} {symbol} {to_cedar(right, terms)})"
+    if isinstance(node, ast.Tuple):
+        return "[" + ", ".join(to_cedar(item, terms) for item in node.elts) + "]"
+    if isinstance(node, ast.Constant):
+        return json.dumps(node.value)
+    if isinstance(node, ast.Name):
+        if node.id in ("True", "False"):
+            return node.id.lower()
+        if node.id in terms:
+            return f"({to_cedar(terms[node.id], terms)})"
+        return f"context.{node.id}"
+    raise ValueError(f"no Cedar translation for {ast.dump(node)}")
+
+
+def cedar_policies(terms: tuple[Term, ...], rules: tuple[Rule, ...]) -> tuple[str, list[str]]:
+    term_trees = {term.name: ast.parse(term.when.source, mode="eval") for term in terms}
+    decision_rules = [rule for rule in rules if rule.effect in DECISION_EFFECTS]
+    text = "\n".join(
+        f'@id("{rule.id}")\npermit(principal, action == Action::"decide", resource)\n'
+        f"when {{ {to_cedar(ast.parse(rule.when.source, mode='eval'), term_trees)} }};"
+        for rule in decision_rules
+    )
+    return text, [rule.id for rule in decision_rules]
+
+
+def main() -> None:
+    pack: Pack = get_pack("us-co")
+    settings = Settings()
+    raw = generate(COUNT)
+    texts = [json.dumps(item) for item in raw]
+    requests = [parse_request(item) for item in raw]
+    print(f"policy engine: {COUNT:,} varied requests, pack {pack.id} {pack.version}, one core")
+
+    def baseline() -> None:
+        for text in texts:
+            json.dumps(json.loads(text))
+
+    def one_at_a_time() -> None:
+        for text in texts:
+            decide(parse_request(json.loads(text)), pack, settings=settings).to_json()
+
+    with tempfile.TemporaryDirectory() as folder:
+        batch_file = Path(folder) / "requests.jsonl"
+        batch_file.write_text("\n".join(texts))
+
+        def batch() -> None:
+            out = io.StringIO()
+            assert run(["evaluate", str(batch_file)], out=out, err=io.StringIO()) == 0
+
+        base = best_of(baseline)
+        single = best_of(one_at_a_time)
+        batched = best_of(batch)
+
+    # The rule stage on the same facts for both engines.
+    staged: list[tuple[dict[str, Any], tuple[Term, ...], tuple[Rule, ...]]] = []
+    for request in requests:
+        terms, rules = pack.in_force(request.received_on)
+        staged.append((gather(request, settings=settings).values, terms, rules))
+
+    cedar_sets: dict[tuple[int, int], tuple[cedarpy.PolicySet, list[str]]] = {}
+    for _, terms, rules in staged:
+        key = (id(terms), id(rules))
+        if key not in cedar_sets:
+            text, ids = cedar_policies(terms, rules)
+            cedar_sets[key] = (cedarpy.PolicySet.from_str(text), ids)
+    entities = cedarpy.Entities.from_json_str("[]")
+    cedar_requests = [
+        (
+            {
+                "principal": 'Requester::"r"',
+                "action": 'Action::"decide"',
+                "resource": 'Request::"q"',
+                "context": values,
+            },
+            cedar_sets[(id(terms), id(rules))],
+        )
+        for values, terms, rules in staged
+    ]
+
+    def ours() -> None:
+        for values, terms, rules in staged:
+            decide_outcome(values, terms, rules)
+
+    def cedar() -> None:
+        for request, (policy_set, _) in cedar_requests:
+            cedarpy.is_authorized(request, policy_set, entities)
+
+    # The same terms and rules walked by simpleeval (which checks every condition when a
+    # pack loads): the measurement behind compiling the checked conditions instead.
+    checker = EvalWithCompoundTypes(names={}, functions={})
+    parsed = {}
+    for _, terms, rules in staged:
+        for item in (*terms, *rules):
+            parsed.setdefault(item.when.source, checker.parse(item.when.source))
+
+    def tree_walk() -> None:
+        for values, terms, rules in staged:
+            names = dict(values)
+            checker.names = names
+            for term in terms:
+                names[term.name] = bool(
+                    checker.eval(term.when.source, previously_parsed=parsed[term.when.source])
+                )
+            for rule in rules:
+                if rule.effect in DECISION_EFFECTS:
+                    checker.eval(rule.when.source, previously_parsed=parsed[rule.when.source])
+
+    ours_time = best_of(ours)
+    walk_time = best_of(tree_walk)
+    cedar_time = best_of(cedar)
+
+    disagreements = 0
+    for (values, terms, rules), (request, (policy_set, ids)) in zip(
+        staged, cedar_requests, strict=True
+    ):
+        _, fired, errors = decide_outcome(values, terms, rules)
+        result = cedarpy.is_authorized(request, policy_set, entities)
+        cedar_fired = {
+            ids[int(reason.removeprefix("policy"))] for reason in result.diagnostics.reasons
+        }
+        if {reason.rule for reason in fired} != cedar_fired or errors or result.diagnostics.errors:
+            disagreements += 1
+
+    def row(label: str, seconds: float, extra: str = "") -> None:
+        per = seconds / COUNT * 1e6
+        print(f"  {label:<44} {per:8.1f} µs  {COUNT / seconds:>9,.0f}/s  {extra}")
+
+    row("baseline: JSON read and write", base, "1.0x")
+    row("whole decision, one request at a time", single, f"{single / base:.1f}x baseline")
+    row("whole decision, batch (custodiet evaluate)", batched, f"{batched / base:.1f}x baseline")
+    per_second = COUNT / single
+    print(
+        f"  target >= 10,000 whole decisions/s: {'met' if per_second >= 10_000 else 'NOT met'} ({per_second:,.0f}/s)"
+    )
+    row("rule stage: Custodiet (checked, compiled)", ours_time)
+    row("rule stage: simpleeval tree walk", walk_time, f"{walk_time / ours_time:.1f}x compiled")
+    row("rule stage: Cedar (cedarpy, parsed once)", cedar_time)
+    ratio = ours_time / cedar_time
+    print(
+        f"  rule stage ratio Custodiet/Cedar: {ratio:.2f} (target <= 1: {'met' if ratio <= 1 else 'NOT met'})"
+    )
+    print(f"  agreement: {COUNT - disagreements:,}/{COUNT:,} requests fire the same rules in both")
+    if disagreements:
+        raise SystemExit("the Cedar translation and the engine disagree: the comparison is void")

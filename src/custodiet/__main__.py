@@ -1,0 +1,5 @@
+"""`python -m custodiet` is the `custodiet` command."""
+
+from custodiet.cli import main
+
+main()

@@ -1,0 +1,272 @@
+"""The `custodiet` command: its own subcommands, and every Django management command.
+
+`evaluate`, `scenarios`, `policy` and `classify` need no database and do not start
+Django, so they run anywhere the package is installed. Any other subcommand (`migrate`,
+`runserver`, `createsuperuser`, ...) is handed to Django with Custodiet's settings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from custodiet.policy.engine import decide
+from custodiet.policy.facts.gather import FACTS, Settings
+from custodiet.policy.model import RequestError, parse_request, read_requests
+from custodiet.policy.packs import (
+    LATE_FACTS,
+    Pack,
+    PackError,
+    Rule,
+    Term,
+    available_packs,
+    get_pack,
+)
+
+OWN_COMMANDS = ("evaluate", "scenarios", "policy", "classify")
+DEFAULT_PACK = "us-co"
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date written as YYYY-MM-DD") from None
+
+
+def _pack(value: str) -> Pack:
+    try:
+        return get_pack(value)
+    except PackError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="custodiet",
+        description="Decide, record and report requests for residents' personal information.",
+        epilog="Any other subcommand is a Django management command: custodiet migrate, "
+        "custodiet runserver, custodiet createsuperuser, custodiet help.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    evaluate = commands.add_parser(
+        "evaluate",
+        help="decide requests (JSON object, array or JSON Lines) and print the decisions",
+        description="Read one request or many and print each decision as JSON. Exit 2 if any "
+        "input is invalid; the error names the field and that input is not decided.",
+    )
+    evaluate.add_argument("file", nargs="?", default="-", help="a file, or - for standard input")
+    evaluate.add_argument(
+        "--as-of", type=_date, help="decide under the rules in force on this date"
+    )
+    evaluate.add_argument(
+        "--pack", type=_pack, default=DEFAULT_PACK, help="policy pack (default us-co)"
+    )
+    evaluate.add_argument("--pretty", action="store_true", help="indent the JSON")
+    evaluate.add_argument(
+        "--explain", action="store_true", help="also list every fact and term with its reason"
+    )
+
+    scenarios = commands.add_parser("scenarios", help="check every scenario file in a folder")
+    scenarios.add_argument("directory", type=Path)
+    scenarios.add_argument("--pack", type=_pack, default=DEFAULT_PACK)
+
+    policy = commands.add_parser("policy", help="show a policy pack for counsel to review")
+    policy_commands = policy.add_subparsers(dest="policy_command", required=True)
+    show = policy_commands.add_parser("show", help="list the rules in force with their citations")
+    show.add_argument("pack", choices=available_packs())
+    show.add_argument("--as-of", type=_date, help="only the rules in force on this date")
+    show.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+    classify = commands.add_parser(
+        "classify", help="say what kind of legal document a PDF (or text file) is, and why"
+    )
+    classify.add_argument("file", type=Path)
+    classify.add_argument("--json", action="store_true")
+    return parser
+
+
+def _read_input(name: str) -> str:
+    if name == "-":
+        return sys.stdin.read()
+    return Path(name).read_text(encoding="utf-8-sig")
+
+
+def cmd_evaluate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    try:
+        text = _read_input(args.file)
+    except (OSError, UnicodeDecodeError) as exc:
+        err.write(f"custodiet evaluate: cannot read {args.file}: {exc}\n")
+        return 2
+    settings = Settings.from_env()
+    source = "standard input" if args.file == "-" else args.file
+    failed = 0
+    for where, data in read_requests(text):
+        try:
+            if isinstance(data, RequestError):
+                raise data
+            request = parse_request(data)
+        except RequestError as error:
+            failed += 1
+            at = f"{source}, {where}" if where else source
+            for field, message in error.problems:
+                err.write(f"custodiet evaluate: {at}: {field}: {message}\n")
+            continue
+        decision = decide(
+            request, args.pack, as_of=args.as_of, settings=settings, explain=args.explain
+        )
+        out.write(decision.to_json(indent=2 if args.pretty else None) + "\n")
+    return 2 if failed else 0
+
+
+def cmd_scenarios(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from custodiet.policy.scenarios import run_directory
+
+    if not args.directory.is_dir():
+        err.write(f"custodiet scenarios: {args.directory} is not a folder\n")
+        return 2
+    results = run_directory(args.directory, args.pack, settings=Settings.from_env())
+    for result in results:
+        status = "PASS" if result.passed else "FAIL"
+        line = f"{status} {result.name}: {result.summary}"
+        if result.problems:
+            line += " (" + "; ".join(result.problems) + ")"
+        out.write(line + "\n")
+    passed = sum(result.passed for result in results)
+    out.write(f"{passed} passed, {len(results) - passed} failed\n")
+    return 0 if passed == len(results) else 1
+
+
+def _rule_rows(pack: Pack, on: dt.date | None) -> tuple[list[Term], list[Rule]]:
+    if on is None:
+        terms = list(pack.terms)
+        rules = list(pack.rules)
+        if pack.baseline is not None:
+            terms = list(pack.baseline.terms) + terms
+            rules = list(pack.baseline.rules) + rules
+        return terms, rules
+    terms_in_force, rules_in_force = pack.in_force(on)
+    return list(terms_in_force), list(rules_in_force)
+
+
+def cmd_policy_show(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    pack = get_pack(args.pack)
+    terms, rules = _rule_rows(pack, args.as_of)
+    if args.json:
+        out.write(
+            json.dumps(
+                {
+                    "pack": pack.id,
+                    "version": pack.version,
+                    "as_of": args.as_of.isoformat() if args.as_of else None,
+                    "rules": [
+                        {
+                            "id": rule.id,
+                            "title": rule.title,
+                            "citation": rule.citation,
+                            "effect": rule.effect,
+                            "from": rule.start.isoformat(),
+                            "until": None if rule.end.year == 9999 else rule.end.isoformat(),
+                            "when": rule.when.source,
+                            "obligations": list(rule.obligations),
+                            "records": list(rule.records),
+                            "confirmed": rule.confirmed,
+                            "note": rule.note or None,
+                            "explanation": rule.explanation,
+                        }
+                        for rule in rules
+                    ],
+                    "terms": [
+                        {"name": t.name, "when": t.when.source, "means": t.means} for t in terms
+                    ],
+                    "facts": FACTS | LATE_FACTS,
+                },
+                indent=2,
+            )
+            + "\n"
+        )
+        return 0
+    when = f"in force on {args.as_of}" if args.as_of else "all dates"
+    out.write(f"{pack.name} ({pack.id}) version {pack.version}: {len(rules)} rules, {when}\n\n")
+    for rule in rules:
+        until = "" if rule.end.year == 9999 else f" until {rule.end}"
+        flag = "" if rule.confirmed else "  [UNCONFIRMED: counsel to confirm]"
+        out.write(f"{rule.id}  ->  {rule.effect}{flag}\n")
+        out.write(f"  {rule.title}. {rule.citation}. From {rule.start}{until}.\n")
+        out.write(f"  when: {rule.when.source}\n")
+        if rule.obligations:
+            out.write(f"  obliges: {', '.join(rule.obligations)}\n")
+        if rule.records:
+            out.write(f"  withholds: {', '.join(rule.records)}\n")
+        out.write(f"  {rule.explanation}\n")
+        if rule.note:
+            out.write(f"  note: {rule.note}\n")
+        out.write("\n")
+    out.write("Terms:\n")
+    for term in terms:
+        out.write(f"  {term.name} = {term.when.source}\n    {term.means}\n")
+    return 0
+
+
+def cmd_classify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from custodiet.policy.facts.documents import classify_document
+    from custodiet.policy.pdftext import PdfTextError, extract_pdf_text
+
+    try:
+        data = args.file.read_bytes()
+    except OSError as exc:
+        err.write(f"custodiet classify: cannot read {args.file}: {exc}\n")
+        return 2
+    try:
+        text = extract_pdf_text(data) if data.startswith(b"%PDF-") else data.decode("utf-8-sig")
+    except (PdfTextError, UnicodeDecodeError) as exc:
+        err.write(f"custodiet classify: {args.file}: {exc}\n")
+        return 2
+    facts = classify_document(text=text)
+    if args.json:
+        out.write(
+            json.dumps(
+                {
+                    "file": str(args.file),
+                    "kind": facts.kind,
+                    "court_issued": facts.court_issued,
+                    "immigration": facts.immigration,
+                    "ambiguous": facts.ambiguous,
+                    "because": facts.because,
+                    "signals": list(facts.signals),
+                }
+            )
+            + "\n"
+        )
+    else:
+        out.write(f"{facts.kind}: {facts.because}\n")
+    return 0
+
+
+def run(argv: Sequence[str], out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+    args = _parser().parse_args(argv)
+    handler = {
+        "evaluate": cmd_evaluate,
+        "scenarios": cmd_scenarios,
+        "classify": cmd_classify,
+    }.get(args.command)
+    if handler is None:
+        return cmd_policy_show(args, out, err)
+    return handler(args, out, err)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if (argv and argv[0] in OWN_COMMANDS) or argv in ([], ["-h"], ["--help"]):
+        sys.exit(run(argv))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "custodiet.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["custodiet", *argv])

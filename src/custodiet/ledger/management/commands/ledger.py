@@ -1,0 +1,153 @@
+"""`custodiet ledger keygen | checkpoint | verify | prove ENTRY | export DIR`."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from custodiet.ledger import store
+from custodiet.ledger.models import Checkpoint, Entry
+from custodiet.merkle.note import Signer, Verifier, generate_key
+from custodiet.merkle.rfc6962 import leaf_hash
+from custodiet.merkle.verify import verify_inclusion
+
+
+def b64(value: bytes) -> str:
+    return base64.b64encode(value).decode()
+
+
+class Command(BaseCommand):
+    help = "Keep and check the tamper-evident ledger."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        actions = parser.add_subparsers(dest="action", required=True)
+        keygen = actions.add_parser(
+            "keygen",
+            help="write a new signing key to CUSTODIET_LOG_KEY_FILE and print its verifier key",
+        )
+        keygen.add_argument("--force", action="store_true", help="replace an existing key file")
+        actions.add_parser("checkpoint", help="sign the current tree head and store it")
+        verify = actions.add_parser(
+            "verify", help="recompute the log and check every entry and checkpoint"
+        )
+        verify.add_argument(
+            "--key", help="verifier key (vkey text or a file); default: the signing key's"
+        )
+        prove = actions.add_parser("prove", help="print an inclusion proof for an entry")
+        prove.add_argument("entry", type=int)
+        prove.add_argument(
+            "--size", type=int, help="tree size to prove against (default: the latest checkpoint)"
+        )
+        export = actions.add_parser("export", help="write a directory an outside party can verify")
+        export.add_argument("directory", type=Path)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            getattr(self, options["action"])(**options)
+        except store.LedgerError as exc:
+            raise CommandError(str(exc)) from None
+
+    def keygen(self, *, force: bool, **_: Any) -> None:
+        path = Path(settings.CUSTODIET_LOG_KEY_FILE)
+        if path.exists() and not force:
+            raise CommandError(
+                f"{path} exists; a new key would orphan the checkpoints it signed (use --force to replace it)"
+            )
+        skey, vkey = generate_key(settings.CUSTODIET_LOG_ORIGIN)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(skey + "\n")
+        self.stderr.write(f"wrote the signing key to {path}; publish the verifier key below")
+        self.stdout.write(vkey)
+
+    def checkpoint(self, **_: Any) -> None:
+        stored = store.checkpoint()
+        self.stdout.write(stored.note, ending="")
+
+    def _verifier(self, key: str | None) -> Verifier | None:
+        if key:
+            text = Path(key).read_text().strip() if Path(key).is_file() else key
+            try:
+                return Verifier.from_vkey(text)
+            except ValueError as exc:
+                raise CommandError(f"--key: not a verifier key: {exc}") from None
+        if Path(settings.CUSTODIET_LOG_KEY_FILE).exists():
+            return store.signer().verifier
+        return None
+
+    def verify(self, *, key: str | None, **_: Any) -> None:
+        verifier = self._verifier(key)
+        if verifier is None and Checkpoint.objects.exists():
+            raise CommandError(
+                "checkpoints are stored but no key was given to check their signatures (--key)"
+            )
+        total = store.size()
+
+        def progress(done: int) -> None:
+            self.stderr.write(f"\rverified {done:,} of {total:,} entries", ending="")
+
+        result = store.verify(verifier=verifier, progress=progress)
+        if total:
+            self.stderr.write("")
+        if not result.ok:
+            assert result.problem is not None
+            self.stderr.write(f"ledger verification FAILED: {result.problem.message}")
+            raise SystemExit(1)
+        self.stdout.write(
+            f"ledger verified: {result.entries:,} entries, {result.checkpoints} checkpoints"
+        )
+
+    def prove(self, *, entry: int, size: int | None, **_: Any) -> None:
+        if size is None:
+            latest = Checkpoint.objects.order_by("-size").first()
+            size = latest.size if latest else store.size()
+        if not 0 <= entry < size <= store.size():
+            raise CommandError(
+                f"entry {entry} is not in a tree of size {size} (the log has {store.size()} entries)"
+            )
+        data = bytes(Entry.objects.get(index=entry).data)
+        proof = store.prove_inclusion(entry, size)
+        root = store.root(size)
+        verify_inclusion(leaf_hash(data), entry, size, proof, root)
+        note = Checkpoint.objects.filter(size=size).values_list("note", flat=True).first()
+        self.stdout.write(
+            json.dumps(
+                {
+                    "index": entry,
+                    "tree_size": size,
+                    "leaf_hash": b64(leaf_hash(data)),
+                    "data": b64(data),
+                    "proof": [b64(node) for node in proof],
+                    "root": b64(root),
+                    "checkpoint": note,
+                },
+                indent=2,
+            )
+        )
+
+    def export(self, *, directory: Path, **_: Any) -> None:
+        signer: Signer = store.signer()
+        checkpoints = directory / "checkpoints"
+        checkpoints.mkdir(parents=True, exist_ok=True)
+        count = 0
+        with (directory / "entries.jsonl").open("w") as handle:
+            for index, data in (
+                Entry.objects.order_by("index")
+                .values_list("index", "data")
+                .iterator(chunk_size=5000)
+            ):
+                handle.write(json.dumps({"index": index, "data": b64(bytes(data))}) + "\n")
+                count += 1
+        for stored in Checkpoint.objects.order_by("size"):
+            (checkpoints / str(stored.size)).write_text(stored.note)
+        (directory / "log.vkey").write_text(signer.verifier.vkey + "\n")
+        self.stdout.write(
+            f"exported {count} entries and {Checkpoint.objects.count()} checkpoints to {directory}"
+        )

@@ -1,0 +1,53 @@
+"""Ledger rows: entries (leaves), the perfect subtree hashes that serve proofs, and signed
+checkpoints. All three are insert-only: no code path updates or deletes them, deletion of
+what they point at is refused (PROTECT), and on PostgreSQL and SQLite a trigger makes the
+database itself refuse UPDATE and DELETE (migration 0002)."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from custodiet.records.models import Event
+
+
+class Entry(models.Model):
+    index = models.BigIntegerField(primary_key=True)
+    event = models.OneToOneField(Event, on_delete=models.PROTECT, related_name="ledger_entry")
+    # The exact leaf input: the event's canonical JSON with personal data hashed.
+    data = models.BinaryField()
+
+    class Meta:
+        ordering = ["index"]
+
+    def __str__(self) -> str:
+        return f"entry {self.index}"
+
+
+class Node(models.Model):
+    """The hash of the perfect subtree over leaves [index * 2**level, (index + 1) * 2**level)."""
+
+    level = models.SmallIntegerField()
+    index = models.BigIntegerField()
+    hash = models.BinaryField(max_length=32)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["level", "index"], name="ledger_node_position")
+        ]
+
+    def __str__(self) -> str:
+        return f"node {self.level}/{self.index}"
+
+
+class Checkpoint(models.Model):
+    size = models.BigIntegerField(unique=True)
+    root = models.BinaryField(max_length=32)
+    # The C2SP signed note, exactly as signed.
+    note = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["size"]
+
+    def __str__(self) -> str:
+        return f"checkpoint {self.size}"

@@ -1,0 +1,286 @@
+"""The ledger kept in the database: appending, proofs, checkpoints and verification.
+
+Appends run inside the caller's transaction, so an event and its entry commit together
+or not at all. Concurrent writers are serialized: on PostgreSQL by a transaction-scoped
+advisory lock, on SQLite by the write lock every transaction takes at BEGIN (settings
+use IMMEDIATE transactions). The primary key on the entry index refuses a fork even if
+the lock were bypassed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Max, Q
+
+from custodiet.ledger.leaf import leaf_data
+from custodiet.ledger.models import Checkpoint, Entry, Node
+from custodiet.merkle.compact import CompactTree, NodeId, frontier_ids
+from custodiet.merkle.note import Checkpoint as Note
+from custodiet.merkle.note import Signer, Verifier, sign_checkpoint, verify_checkpoint
+from custodiet.merkle.proof import consistency_proof, inclusion_proof
+from custodiet.merkle.rfc6962 import leaf_hash
+from custodiet.merkle.verify import verify_consistency
+from custodiet.records.models import Event
+
+# Any fixed 64-bit number: the advisory lock that serializes appends on PostgreSQL.
+APPEND_LOCK = 0x6C65646765723031
+
+
+class LedgerError(Exception):
+    """The ledger cannot do what was asked (no key, a size beyond the log, ...)."""
+
+
+def event_leaf(event: Event) -> bytes:
+    return leaf_data(
+        event_id=event.pk,
+        kind=event.kind,
+        at=event.at,
+        actor=event.actor,
+        request=event.request.public_id if event.request_id else None,
+        payload=event.payload,
+        key=settings.CUSTODIET_PII_HASH_KEY,
+    )
+
+
+def _lock() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [APPEND_LOCK])
+
+
+def size() -> int:
+    last = Entry.objects.aggregate(last=Max("index"))["last"]
+    return 0 if last is None else last + 1
+
+
+def fetch_nodes(ids: Sequence[NodeId]) -> list[bytes]:
+    """The stored hashes of these perfect subtrees, in the order asked, in one query."""
+    if not ids:
+        return []
+    wanted = Q()
+    for node in ids:
+        wanted |= Q(level=node.level, index=node.index)
+    found = {
+        (level, index): bytes(value)
+        for level, index, value in Node.objects.filter(wanted).values_list("level", "index", "hash")
+    }
+    missing = [node for node in ids if (node.level, node.index) not in found]
+    if missing:
+        raise LedgerError(
+            f"the ledger lacks node(s) {missing[:3]}: it is incomplete or was altered"
+        )
+    return [found[(node.level, node.index)] for node in ids]
+
+
+def append(events: Sequence[Event]) -> list[Entry]:
+    """Append these events, in order, within the current transaction."""
+    if not connection.in_atomic_block:
+        raise LedgerError("append() must run inside the transaction that writes the events")
+    if not events:
+        return []
+    _lock()
+    current = size()
+    tree = CompactTree(current, fetch_nodes(frontier_ids(current)))
+    entries = []
+    nodes = []
+    for offset, event in enumerate(events):
+        data = event_leaf(event)
+        entries.append(Entry(index=current + offset, event=event, data=data))
+        nodes.extend(
+            Node(level=node.level, index=node.index, hash=node.hash)
+            for node in tree.append(leaf_hash(data))
+        )
+    Entry.objects.bulk_create(entries)
+    Node.objects.bulk_create(nodes)
+    return entries
+
+
+def root(at_size: int) -> bytes:
+    return CompactTree(at_size, fetch_nodes(frontier_ids(at_size))).root()
+
+
+def prove_inclusion(index: int, at_size: int) -> list[bytes]:
+    return inclusion_proof(index, at_size, fetch_nodes)
+
+
+def prove_consistency(size1: int, size2: int) -> list[bytes]:
+    return consistency_proof(size1, size2, fetch_nodes)
+
+
+# Keys and checkpoints -----------------------------------------------------------------
+
+
+def signer() -> Signer:
+    path = Path(settings.CUSTODIET_LOG_KEY_FILE)
+    try:
+        return Signer.from_skey(path.read_text().strip())
+    except FileNotFoundError:
+        raise LedgerError(
+            f"no signing key at {path}: run `custodiet ledger keygen` first"
+        ) from None
+    except ValueError as exc:
+        raise LedgerError(f"{path}: not a signing key: {exc}") from None
+
+
+def checkpoint() -> Checkpoint:
+    """Sign the current tree head and store it; the latest one is returned if nothing changed."""
+    key = signer()
+    with transaction.atomic():
+        _lock()
+        current = size()
+        existing = Checkpoint.objects.filter(size=current).first()
+        if existing is not None:
+            return existing
+        head = root(current)
+        note = sign_checkpoint(Note(origin=key.name, size=current, root=head), [key])
+        return Checkpoint.objects.create(size=current, root=head, note=note)
+
+
+# Verification -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Divergence:
+    entry: int | None
+    message: str
+
+
+@dataclass
+class Verification:
+    entries: int = 0
+    checkpoints: int = 0
+    problem: Divergence | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+def _stored_nodes(first: int, end: int) -> dict[tuple[int, int], bytes]:
+    """Stored perfect nodes completed by appending leaves [first, end).
+
+    Node (level, i) is completed by its last leaf, (i + 1) * 2**level - 1, so the ones
+    completed in the range are first // 2**level <= i < end // 2**level.
+    """
+    wanted = Q()
+    for level in range(end.bit_length()):
+        low, high = first >> level, end >> level
+        if high > low:
+            wanted |= Q(level=level, index__gte=low, index__lt=high)
+    rows = Node.objects.filter(wanted).values_list("level", "index", "hash")
+    return {(level, index): bytes(value) for level, index, value in rows}
+
+
+def _entries(chunk: int) -> Iterator[list[tuple[int, bytes, Event | None]]]:
+    last = -1
+    while True:
+        rows = list(
+            Entry.objects.filter(index__gt=last)
+            .select_related("event__request")
+            .order_by("index")[:chunk]
+        )
+        if not rows:
+            return
+        yield [(row.index, bytes(row.data), row.event) for row in rows]
+        last = rows[-1].index
+
+
+def verify(
+    *, verifier: Verifier | None = None, chunk: int = 5000, progress: object = None
+) -> Verification:
+    """Recompute the whole log from its entries and check everything stored against it.
+
+    Stops at the first divergence, naming the entry: a gap in the indexes (an entry
+    deleted), an entry whose data no longer matches its event (either was edited, or
+    two were swapped), a stored hash that does not match the data, a checkpoint whose
+    root or signature does not hold, or an event that has no entry.
+    """
+    result = Verification()
+    checkpoints = list(Checkpoint.objects.order_by("size"))
+    pending = iter(checkpoints)
+    next_checkpoint = next(pending, None)
+    previous: Checkpoint | None = None
+    tree = CompactTree()
+
+    def check_checkpoints_at(current: int) -> Divergence | None:
+        nonlocal next_checkpoint, previous
+        while next_checkpoint is not None and next_checkpoint.size == current:
+            stored = next_checkpoint
+            if bytes(stored.root) != tree.root():
+                return Divergence(
+                    None,
+                    f"checkpoint at size {stored.size}: its root does not match entries 0..{stored.size - 1}: an entry before index {stored.size} was altered, removed or reordered",
+                )
+            if verifier is not None:
+                try:
+                    note = verify_checkpoint(stored.note, verifier)
+                except ValueError as exc:
+                    return Divergence(None, f"checkpoint at size {stored.size}: {exc}")
+                if note.size != stored.size or note.root != bytes(stored.root):
+                    return Divergence(
+                        None,
+                        f"checkpoint at size {stored.size}: the signed note says size {note.size}, not what is stored",
+                    )
+            if previous is not None and previous.size > 0:
+                try:
+                    proof = prove_consistency(previous.size, stored.size)
+                    verify_consistency(
+                        previous.size, stored.size, proof, bytes(previous.root), bytes(stored.root)
+                    )
+                except (ValueError, LedgerError) as exc:
+                    return Divergence(
+                        None,
+                        f"checkpoints at sizes {previous.size} and {stored.size} are not consistent: {exc}",
+                    )
+            result.checkpoints += 1
+            previous = stored
+            next_checkpoint = next(pending, None)
+        return None
+
+    if (problem := check_checkpoints_at(0)) is not None:
+        result.problem = problem
+        return result
+    expected = 0
+    for rows in _entries(chunk):
+        stored_nodes = _stored_nodes(rows[0][0], rows[-1][0] + 1)
+        for index, data, event in rows:
+            if index != expected:
+                result.problem = Divergence(
+                    expected, f"entry {expected} is missing (the next stored entry is {index})"
+                )
+                return result
+            if event is None or event_leaf(event) != data:
+                result.problem = Divergence(
+                    index,
+                    f"entry {index} does not match event #{event.pk if event else '?'}: the event or the entry was altered, or entries were reordered",
+                )
+                return result
+            for node in tree.append(leaf_hash(data)):
+                if stored_nodes.get((node.level, node.index)) != node.hash:
+                    result.problem = Divergence(
+                        index,
+                        f"entry {index}: the stored hash at level {node.level}, position {node.index} does not match the entries",
+                    )
+                    return result
+            expected += 1
+            if (problem := check_checkpoints_at(expected)) is not None:
+                result.problem = Divergence(index, problem.message)
+                return result
+        result.entries = expected
+        if callable(progress):
+            progress(expected)
+    if next_checkpoint is not None:
+        result.problem = Divergence(
+            None,
+            f"checkpoint at size {next_checkpoint.size} covers more entries than the {expected} stored: entries were removed",
+        )
+        return result
+    orphan = Event.objects.filter(ledger_entry__isnull=True).order_by("id").first()
+    if orphan is not None:
+        result.problem = Divergence(None, f"event #{orphan.pk} ({orphan.kind}) has no ledger entry")
+    return result

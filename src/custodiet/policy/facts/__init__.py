@@ -1,0 +1,1 @@
+"""Facts: turning a messy request into named, explained facts."""

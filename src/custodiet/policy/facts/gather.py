@@ -1,0 +1,229 @@
+"""Gather the named facts a pack's conditions read, each with the reason it holds.
+
+The intelligence lives in the sibling modules (who the requester is, what a purpose
+means, what a document is); this module only applies them to one request and names the
+results. `FACTS` is the catalogue a pack may use, and `custodiet policy show` prints it
+so that counsel can read what every condition means.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from custodiet.policy.facts.agencies import Directory, RequesterFacts, default_directory
+from custodiet.policy.facts.documents import DocumentFacts, classify_document
+from custodiet.policy.facts.purpose import PurposeFacts, immigration_offense, immigration_purpose
+from custodiet.policy.model import Request
+
+CERTIFICATION_VALID_DAYS = 365
+GOVERNMENT_LEVELS = frozenset({"federal", "state", "local", "tribal"})
+
+FACTS: dict[str, str] = {
+    "purpose_category": "The purpose category the requester gave, or 'unknown'.",
+    "requester_level": "Federal, state, local, tribal, private or individual: as stated, else from the agency directory, else 'unknown'.",
+    "government_requester": "The requester is a federal, state, local or tribal government body.",
+    "immigration_agency": "The requester is ICE (ERO, HSI), CBP (Border Patrol, OFO), USCIS, or acts under a 287(g) agreement or on behalf of one of them.",
+    "enforcement_component": "The requester is ICE Enforcement and Removal Operations, Border Patrol, or a 287(g) officer.",
+    "third_party": "The requester is not the agency that holds the records.",
+    "immigration_purpose_stated": "The stated purpose or offence speaks of immigration enforcement (removal, deportation, detainers, an ICE hold, immigration status, unlawful presence).",
+    "immigration_offense": "The stated offence or purpose is illegal entry or re-entry (8 U.S.C. 1325, 1326).",
+    "immigration_law_claimed": "The claimed legal requirement rests on immigration law (8 U.S.C. 1373, 1644, 1357, the INA).",
+    "criminal_investigation_details": "A case number or an offence is given for the criminal investigation.",
+    "court_process": "A judicial warrant, court order, court subpoena or grand jury subpoena is offered (as stated, or as the document shows).",
+    "only_administrative_immigration_process": "Legal process is offered, and all of it is administrative immigration process (DHS warrants, subpoenas, detainers).",
+    "ambiguous_process": "A legal document was offered that could not be identified.",
+    "claimed_legal_requirement": "The requester cites a law that it says compels disclosure.",
+    "facial_recognition": "A facial recognition search is requested.",
+    "facial_recognition_authorized": "This deployment records an explicit legislative authorization for facial recognition of DMV photos.",
+    "database_access": "Access is through a database or automated network, or in bulk.",
+    "certification_current": "A 24-74-105 certification signed within the 365 days before the request is on file.",
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the deployment decides, not the request: read from the environment by callers."""
+
+    facial_recognition_authorization: str | None = None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        environ = os.environ if environ is None else environ
+        return cls(
+            facial_recognition_authorization=environ.get("CUSTODIET_FRS_AUTHORIZATION") or None
+        )
+
+
+@dataclass(frozen=True)
+class Gathered:
+    values: dict[str, Any]
+    because: dict[str, str]
+    documents: tuple[DocumentFacts, ...]
+    requester: RequesterFacts
+
+
+def _join(*parts: str | None) -> str:
+    return " ".join(part for part in parts if part)
+
+
+# Federal provisions a requester may cite to claim that immigration law compels disclosure.
+_IMMIGRATION_LAW = re.compile(
+    r"\b(?:8\s*U\.?\s*S\.?\s*C\.?\s*(?:§+\s*)?(?:1373|1644|1357|1324|1225|1226|1231)"
+    r"|immigration\s+and\s+nationality\s+act|\bINA\b|287\s*\(?g\)?)",
+    re.IGNORECASE,
+)
+
+
+def _immigration_law(text: str | None) -> PurposeFacts:
+    if not text:
+        return PurposeFacts(False, (), "No legal requirement is claimed.")
+    cited = tuple(match.group(0) for match in _IMMIGRATION_LAW.finditer(text))
+    if cited:
+        return PurposeFacts(
+            True, cited, f"The claimed requirement cites immigration law ({', '.join(cited)})."
+        )
+    stated = immigration_purpose(text)
+    if stated.immigration:
+        return stated
+    return PurposeFacts(False, (), "The claimed requirement does not rest on immigration law.")
+
+
+def certification_age(request: Request) -> int | None:
+    """Days between the certification's signing and the request, or None if none is on file."""
+    if request.certification is None or request.certification.signed_on is None:
+        return None
+    return (request.received_on - request.certification.signed_on).days
+
+
+def _certification_because(request: Request, age: int | None, certified: bool) -> str:
+    if age is None or request.certification is None:
+        return "No certification is on file with the request."
+    signed = f"Signed {request.certification.signed_on}, {age} days before the request"
+    if certified:
+        return signed + "."
+    return (
+        signed
+        + f"; a certification counts for the {CERTIFICATION_VALID_DAYS} days before the request, not after it."
+    )
+
+
+def gather(request: Request, *, settings: Settings, directory: Directory | None = None) -> Gathered:
+    directory = directory or default_directory()
+    requester_info = request.requester
+    who = directory.identify(
+        organization=requester_info.organization,
+        component=requester_info.component,
+        ori=requester_info.ori,
+        name=requester_info.name,
+    )
+    level = requester_info.level or who.level or "unknown"
+    investigation = request.criminal_investigation
+    offense_text = investigation.offense if investigation else None
+    stated = immigration_purpose(_join(request.purpose, offense_text))
+    offense = immigration_offense(_join(offense_text, request.purpose))
+    law = _immigration_law(request.claimed_legal_requirement)
+    documents = tuple(
+        classify_document(
+            kind=process.kind,
+            form=process.form,
+            title=process.title,
+            issued_by=process.issued_by,
+            signed_by=process.signed_by,
+            text=process.text,
+        )
+        for process in request.legal_process
+    )
+    court = [doc for doc in documents if doc.court_issued]
+    administrative_immigration = bool(documents) and all(
+        doc.immigration and not doc.court_issued and not doc.ambiguous for doc in documents
+    )
+    ambiguous = [doc for doc in documents if doc.ambiguous]
+    age = certification_age(request)
+    certified = age is not None and 0 <= age <= CERTIFICATION_VALID_DAYS
+    database = request.channel == "database" or request.bulk
+    same = directory.same_agency(who, request.receiving_agency)
+
+    values: dict[str, Any] = {
+        "purpose_category": request.purpose_category or "unknown",
+        "requester_level": level,
+        "government_requester": level in GOVERNMENT_LEVELS,
+        "immigration_agency": who.immigration_agency,
+        "enforcement_component": who.enforcement_component,
+        "third_party": not same,
+        "immigration_purpose_stated": stated.immigration,
+        "immigration_offense": offense.immigration,
+        "immigration_law_claimed": law.immigration,
+        "criminal_investigation_details": bool(
+            investigation and (investigation.case_number or investigation.offense)
+        ),
+        "court_process": bool(court),
+        "only_administrative_immigration_process": administrative_immigration,
+        "ambiguous_process": bool(ambiguous),
+        "claimed_legal_requirement": bool(request.claimed_legal_requirement),
+        "facial_recognition": request.facial_recognition,
+        "facial_recognition_authorized": bool(settings.facial_recognition_authorization),
+        "database_access": database,
+        "certification_current": certified,
+    }
+    because = {
+        "purpose_category": f"Stated as {request.purpose_category}."
+        if request.purpose_category
+        else "No purpose category was given.",
+        "requester_level": f"Stated as {requester_info.level}."
+        if requester_info.level
+        else (
+            f"From the agency directory: {who.agency.name}."
+            if who.agency
+            else "Not stated and not in the agency directory."
+        ),
+        "government_requester": f"The requester's level is {level}.",
+        "immigration_agency": who.because,
+        "enforcement_component": who.because,
+        "third_party": (
+            f"The requester is {request.receiving_agency} itself."
+            if same
+            else f"The requester is not the receiving agency ({request.receiving_agency})."
+            if request.receiving_agency
+            else "No receiving agency is named, so the requester is treated as a third party."
+        ),
+        "immigration_purpose_stated": stated.because,
+        "immigration_offense": offense.because,
+        "immigration_law_claimed": law.because,
+        "criminal_investigation_details": (
+            "Case number or offence given."
+            if values["criminal_investigation_details"]
+            else "No case number or offence is given."
+        ),
+        "claimed_legal_requirement": (
+            f"Claims: {request.claimed_legal_requirement}."
+            if request.claimed_legal_requirement
+            else "No legal requirement is claimed."
+        ),
+        "facial_recognition": (
+            "A facial recognition search is requested."
+            if request.facial_recognition
+            else "No facial recognition search is requested."
+        ),
+        "court_process": " ".join(doc.because for doc in court)
+        or (
+            "No legal process was offered."
+            if not documents
+            else "None of the documents offered is court-issued."
+        ),
+        "only_administrative_immigration_process": " ".join(doc.because for doc in documents)
+        or "No legal process was offered.",
+        "ambiguous_process": " ".join(doc.because for doc in ambiguous)
+        or "Every document offered was identified.",
+        "database_access": f"Channel {request.channel or 'not stated'}{', bulk' if request.bulk else ''}.",
+        "certification_current": _certification_because(request, age, certified),
+        "facial_recognition_authorized": (
+            f"Authorization recorded: {settings.facial_recognition_authorization}."
+            if settings.facial_recognition_authorization
+            else "No legislative authorization is recorded for this deployment."
+        ),
+    }
+    return Gathered(values=values, because=because, documents=documents, requester=who)

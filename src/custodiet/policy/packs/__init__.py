@@ -1,0 +1,334 @@
+"""Policy packs: the rules of a jurisdiction as data a lawyer can read.
+
+A pack is a folder of TOML files: `pack.toml` holds the pack's identity, its baseline and
+its terms; every other file is a layer (a law or a guidance, in force from a date) with
+its rules. Conditions are expressions over named facts, evaluated by `simpleeval`, so a
+rule can say no more than a comparison, `and`, `or`, `not` and `in`. Everything is
+checked when the pack loads: an unknown fact, an effect outside the vocabulary, a rule
+without a citation all fail with the file and the rule's id in the message.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import functools
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import CodeType
+from typing import Any
+
+from simpleeval import EvalWithCompoundTypes
+
+from custodiet.policy.facts.gather import FACTS
+from custodiet.policy.model import OBLIGATIONS, OUTCOMES, RECORDS
+
+PACKS_DIR = Path(__file__).resolve().parent
+EFFECTS = (*OUTCOMES, "withhold", "obligation")
+# Facts a duty rule may read that exist only once the decision rules have run.
+LATE_FACTS = {
+    "outcome": "The outcome the decision rules reached: refuse, legal_review or eligible."
+}
+_FAR_FUTURE = dt.date(9999, 12, 31)
+
+
+class PackError(ValueError):
+    """A pack that cannot be loaded; the message names the file and the rule."""
+
+
+# The expression forms a condition may use. simpleeval checks a condition when the pack
+# loads (its own syntax and safety rules, then a dry run); the checked tree is compiled
+# and run by CPython, which measured several times faster than simpleeval's tree walk
+# (`make bench`). With no calls, attributes, subscripts or builtins, a condition can only
+# read the facts it is given.
+_ALLOWED_NODES = (
+    ast.Expression, ast.BoolOp, ast.And, ast.Or, ast.UnaryOp, ast.Not, ast.USub,
+    ast.Compare, ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.In, ast.NotIn,
+    ast.Is, ast.IsNot, ast.Name, ast.Load, ast.Constant, ast.Tuple, ast.List, ast.IfExp,
+    ast.BinOp, ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod,
+)  # fmt: skip
+_NO_BUILTINS: dict[str, Any] = {"__builtins__": {}}
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A checked expression over named facts, compiled once."""
+
+    source: str
+    code: CodeType
+    names: frozenset[str]
+
+    def evaluate(self, names: Mapping[str, Any]) -> Any:
+        return eval(self.code, _NO_BUILTINS, names)  # noqa: S307 - checked tree, no builtins
+
+
+@dataclass(frozen=True)
+class Term:
+    name: str
+    when: Condition
+    means: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    title: str
+    citation: str
+    effect: str
+    when: Condition
+    explanation: str
+    start: dt.date
+    end: dt.date
+    layer: str
+    confirmed: bool = True
+    note: str = ""
+    obligations: tuple[str, ...] = ()
+    records: tuple[str, ...] = ()
+
+    def in_force(self, on: dt.date) -> bool:
+        return self.start <= on <= self.end
+
+
+@dataclass(frozen=True)
+class Layer:
+    id: str
+    name: str
+    citation: str
+    start: dt.date
+    end: dt.date
+
+
+@dataclass(frozen=True)
+class Pack:
+    id: str
+    name: str
+    version: str
+    description: str
+    terms: tuple[Term, ...]
+    rules: tuple[Rule, ...]
+    layers: tuple[Layer, ...]
+    baseline: Pack | None = None
+    baseline_until: dt.date | None = None
+    _in_force_cache: dict[dt.date, tuple[tuple[Term, ...], tuple[Rule, ...]]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def in_force(self, on: dt.date) -> tuple[tuple[Term, ...], tuple[Rule, ...]]:
+        """The terms and rules that decide a request received on `on`.
+
+        Before `baseline_until` the baseline's rules decide alone: the state's layers did
+        not exist yet, and its rules restate the baseline's limits where they matter. The
+        state's terms still apply, since they only name things (`immigration_related`)
+        that reports count whatever the date.
+        """
+        cached = self._in_force_cache.get(on)
+        if cached is not None:
+            return cached
+        if self.baseline is not None and self.baseline_until and on < self.baseline_until:
+            baseline_terms, baseline_rules = self.baseline.in_force(on)
+            result = (baseline_terms + self.terms, baseline_rules)
+        else:
+            result = (self.terms, tuple(rule for rule in self.rules if rule.in_force(on)))
+        self._in_force_cache[on] = result
+        return result
+
+
+def parse_condition(source: str, *, known: set[str], where: str) -> Condition:
+    """Check an expression (valid syntax, allowed forms, known names, evaluates) and compile it."""
+    text = " ".join(source.split())
+    checker = EvalWithCompoundTypes(names={}, functions={})
+    try:
+        parsed = checker.parse(text)
+    except SyntaxError as exc:
+        raise PackError(f"{where}: the condition is not a valid expression: {exc.msg}") from None
+    tree = ast.Expression(parsed.value if isinstance(parsed, ast.Expr) else parsed)
+    for node in ast.walk(tree):
+        if not isinstance(node, _ALLOWED_NODES):
+            raise PackError(f"{where}: the condition may not use {type(node).__name__}")
+    literals = {"True", "False", "None"}
+    names = frozenset(node.id for node in ast.walk(tree) if isinstance(node, ast.Name)) - literals
+    unknown = sorted(names - known)
+    if unknown:
+        raise PackError(
+            f"{where}: the condition names unknown facts or terms: {', '.join(unknown)}"
+        )
+    checker.names = dict.fromkeys(known, False) | {
+        "purpose_category": "unknown",
+        "requester_level": "unknown",
+    }
+    try:
+        checker.eval(text, previously_parsed=parsed)
+    except Exception as exc:  # simpleeval raises many types for what it refuses
+        raise PackError(f"{where}: the condition cannot be evaluated: {exc}") from None
+    code = compile(ast.fix_missing_locations(tree), where, "eval")
+    return Condition(text, code, names)
+
+
+def _date(value: Any, where: str) -> dt.date:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    raise PackError(f"{where}: must be a date written as YYYY-MM-DD, not {value!r}")
+
+
+def _text(table: Mapping[str, Any], key: str, where: str) -> str:
+    value = table.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise PackError(f"{where}: '{key}' is required and must be text")
+    return " ".join(value.split())
+
+
+def _strings(
+    table: Mapping[str, Any], key: str, allowed: tuple[str, ...], where: str
+) -> tuple[str, ...]:
+    values = table.get(key, [])
+    if not isinstance(values, list) or any(value not in allowed for value in values):
+        raise PackError(f"{where}: '{key}' must be a list drawn from: {', '.join(allowed)}")
+    return tuple(values)
+
+
+def _load_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise PackError(f"{path}: not valid TOML: {exc}") from None
+
+
+def _parse_rule(raw: Mapping[str, Any], *, layer: Layer, known: set[str], where: str) -> Rule:
+    rule_id = raw.get("id")
+    if not isinstance(rule_id, str) or not rule_id:
+        raise PackError(f"{where}: every rule needs an 'id'")
+    where = f"{where}, rule {rule_id}"
+    effect = raw.get("effect")
+    if effect not in EFFECTS:
+        raise PackError(f"{where}: 'effect' must be one of: {', '.join(EFFECTS)}")
+    start = _date(raw["from"], f"{where}, 'from'") if "from" in raw else layer.start
+    end = _date(raw["until"], f"{where}, 'until'") if "until" in raw else layer.end
+    if end < start:
+        raise PackError(f"{where}: 'until' {end} comes before 'from' {start}")
+    when_known = known | set(LATE_FACTS) if effect == "obligation" else known
+    rule = Rule(
+        id=rule_id,
+        title=_text(raw, "title", where),
+        citation=_text(raw, "citation", where),
+        effect=effect,
+        when=parse_condition(_text(raw, "when", where), known=when_known, where=where),
+        explanation=_text(raw, "explanation", where),
+        start=start,
+        end=end,
+        layer=layer.id,
+        confirmed=bool(raw.get("confirmed", True)),
+        note=" ".join(str(raw.get("note", "")).split()),
+        obligations=_strings(raw, "obligations", OBLIGATIONS, where),
+        records=_strings(raw, "records", RECORDS, where),
+    )
+    if effect == "obligation" and not rule.obligations:
+        raise PackError(f"{where}: an obligation rule must list 'obligations'")
+    if effect == "withhold" and not rule.records:
+        raise PackError(f"{where}: a withhold rule must list 'records'")
+    return rule
+
+
+def load_pack(directory: Path, *, resolve: Callable[[str], Pack] | None = None) -> Pack:
+    """Load and check the pack in `directory`. `resolve` finds a baseline pack by id."""
+    manifest_path = directory / "pack.toml"
+    if not manifest_path.is_file():
+        raise PackError(f"{directory}: no pack.toml")
+    manifest = _load_toml(manifest_path)
+    meta = manifest.get("pack")
+    if not isinstance(meta, dict):
+        raise PackError(f"{manifest_path}: a [pack] table is required")
+    where = str(manifest_path)
+    known = set(FACTS)
+    terms = []
+    for index, raw in enumerate(manifest.get("term", [])):
+        term_where = f"{where}, term {raw.get('name', index)}"
+        name = _text(raw, "name", term_where)
+        if name in known:
+            raise PackError(f"{term_where}: '{name}' is already a fact or an earlier term")
+        terms.append(
+            Term(
+                name,
+                parse_condition(_text(raw, "when", term_where), known=known, where=term_where),
+                _text(raw, "means", term_where),
+            )
+        )
+        known.add(name)
+
+    whole = Layer(
+        meta.get("id", directory.name), _text(meta, "name", where), "", dt.date.min, _FAR_FUTURE
+    )
+    layers: list[Layer] = []
+    rules: list[Rule] = []
+    first_seen: dict[str, Path] = {}
+
+    def add(rule: Rule, path: Path) -> None:
+        if rule.id in first_seen:
+            raise PackError(
+                f"{path}: rule id {rule.id} is used twice (first in {first_seen[rule.id].name})"
+            )
+        first_seen[rule.id] = path
+        rules.append(rule)
+
+    for raw in manifest.get("rule", []):
+        add(_parse_rule(raw, layer=whole, known=known, where=where), manifest_path)
+    for path in sorted(directory.glob("*.toml")):
+        if path == manifest_path:
+            continue
+        data = _load_toml(path)
+        raw_layer = data.get("layer")
+        if not isinstance(raw_layer, dict):
+            raise PackError(f"{path}: a [layer] table is required")
+        layer = Layer(
+            id=_text(raw_layer, "id", str(path)),
+            name=_text(raw_layer, "name", str(path)),
+            citation=_text(raw_layer, "citation", str(path)),
+            start=_date(raw_layer.get("from"), f"{path}, layer 'from'"),
+            end=_date(raw_layer["until"], f"{path}, layer 'until'")
+            if "until" in raw_layer
+            else _FAR_FUTURE,
+        )
+        layers.append(layer)
+        for raw in data.get("rule", []):
+            add(_parse_rule(raw, layer=layer, known=known, where=str(path)), path)
+
+    baseline = None
+    if "baseline" in meta:
+        if resolve is None:
+            raise PackError(
+                f"{where}: names baseline {meta['baseline']!r} but no packs to find it in"
+            )
+        baseline = resolve(str(meta["baseline"]))
+        clashes = {term.name for term in baseline.terms} & {term.name for term in terms}
+        if clashes:
+            raise PackError(
+                f"{where}: terms also defined by the baseline: {', '.join(sorted(clashes))}"
+            )
+    return Pack(
+        id=_text(meta, "id", where),
+        name=_text(meta, "name", where),
+        version=_text(meta, "version", where),
+        description=_text(meta, "description", where),
+        terms=tuple(terms),
+        rules=tuple(rules),
+        layers=tuple(layers),
+        baseline=baseline,
+        baseline_until=_date(meta["baseline_until"], f"{where}, 'baseline_until'")
+        if "baseline_until" in meta
+        else None,
+    )
+
+
+def available_packs() -> list[str]:
+    return sorted(path.parent.name for path in PACKS_DIR.glob("*/pack.toml"))
+
+
+@functools.cache
+def get_pack(pack_id: str) -> Pack:
+    """The packaged pack with this id, loaded once per process."""
+    directory = PACKS_DIR / pack_id
+    if not (directory / "pack.toml").is_file():
+        raise PackError(f"no pack {pack_id!r}; available: {', '.join(available_packs())}")
+    return load_pack(directory, resolve=get_pack)

@@ -1,0 +1,125 @@
+"""Every change to the request record goes through these functions.
+
+Each runs in one transaction that writes the rows, their events, and the events' ledger
+entries, so an acknowledged request is never lost and never exists without its entry.
+Callers (views, API, commands) parse and check access, then call one of these.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from custodiet.ledger import store
+from custodiet.policy.engine import decide
+from custodiet.policy.facts.gather import Settings
+from custodiet.policy.model import Decision, Request
+from custodiet.policy.packs import get_pack
+from custodiet.records.models import DecisionRecord, Event, RequestRecord
+
+ENGINE = "policy engine"
+
+
+class RecordError(ValueError):
+    """A request that cannot be recorded; nothing was written."""
+
+
+@dataclass(frozen=True)
+class Recorded:
+    request: RequestRecord
+    decision: DecisionRecord
+
+
+def new_public_id(received: dt.datetime) -> str:
+    # Sortable by date, unguessable, and short enough to read over the phone.
+    return f"R-{received:%Y%m%d}-{secrets.token_hex(4).upper()}"
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def receive_and_decide(
+    requests: Sequence[Request], *, actor: str, as_of: dt.date | None = None
+) -> list[Recorded]:
+    """Record each request as received, decide it, record the decision: all or nothing."""
+    pack = get_pack(settings.CUSTODIET_POLICY_PACK)
+    policy_settings = Settings.from_env()
+    decisions: list[Decision] = [
+        decide(request, pack, as_of=as_of, settings=policy_settings) for request in requests
+    ]
+    given = [request.id for request in requests if request.id]
+    if len(given) != len(set(given)):
+        raise RecordError("the same request id appears twice in the input")
+    now = _now()
+    try:
+        with transaction.atomic():
+            taken = set(
+                RequestRecord.objects.filter(public_id__in=given).values_list(
+                    "public_id", flat=True
+                )
+            )
+            if taken:
+                raise RecordError(f"request id(s) already recorded: {', '.join(sorted(taken))}")
+            records = RequestRecord.objects.bulk_create(
+                [
+                    RequestRecord(
+                        public_id=request.id or new_public_id(request.received_at),
+                        received_at=request.received_at,
+                        channel=request.channel or "",
+                        receiving_agency=request.receiving_agency or "",
+                        requester_organization=request.requester.organization,
+                        requester_level=request.requester.level or "",
+                        purpose_category=request.purpose_category or "",
+                        payload=request.model_dump(mode="json", exclude_none=True),
+                        outcome=decision.outcome,
+                        immigration_related=decision.immigration_related,
+                    )
+                    for request, decision in zip(requests, decisions, strict=True)
+                ]
+            )
+            decision_rows = DecisionRecord.objects.bulk_create(
+                [
+                    DecisionRecord(
+                        request=record,
+                        outcome=decision.outcome,
+                        immigration_related=decision.immigration_related,
+                        pack=decision.policy.pack,
+                        pack_version=decision.policy.version,
+                        as_of=decision.policy.as_of,
+                        decided_by=ENGINE,
+                        payload=decision.to_dict(),
+                    )
+                    for record, decision in zip(records, decisions, strict=True)
+                ]
+            )
+            events = []
+            for record, decision_row in zip(records, decision_rows, strict=True):
+                events.append(
+                    Event(
+                        request=record,
+                        kind="request.received",
+                        actor=actor,
+                        at=now,
+                        payload={"request": record.payload},
+                    )
+                )
+                events.append(
+                    Event(
+                        request=record,
+                        kind="request.decided",
+                        actor=actor,
+                        at=now,
+                        payload={"decision": decision_row.payload, "decided_by": ENGINE},
+                    )
+                )
+            events = Event.objects.bulk_create(events)
+            store.append(events)
+    except IntegrityError as exc:
+        raise RecordError(f"could not record the requests: {exc}") from None
+    return [Recorded(record, row) for record, row in zip(records, decision_rows, strict=True)]

@@ -1,0 +1,207 @@
+"""Django settings, all from the environment.
+
+Safe defaults for development (SQLite beside the project, DEBUG on only when asked);
+strict parsers that stop the process on a bad value rather than run misconfigured.
+Secrets may come from a file named by `<NAME>_FILE` (container and systemd credentials).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = Path(os.environ.get("CUSTODIET_HOME", Path.cwd()))
+
+
+def env(name: str, default: str = "") -> str:
+    file_name = os.environ.get(f"{name}_FILE")
+    if file_name:
+        try:
+            return Path(file_name).read_text().strip()
+        except OSError as exc:
+            raise ImproperlyConfigured(f"{name}_FILE={file_name}: {exc}") from None
+    return os.environ.get(name, default)
+
+
+def envbool(name: str, default: str) -> bool:
+    value = env(name, default).strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off", ""}:
+        return False
+    raise ImproperlyConfigured(f"{name}={value!r}: use true or false")
+
+
+def envint(name: str, default: str) -> int:
+    value = env(name, default)
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r}: must be a whole number") from None
+
+
+def envlist(name: str, default: str) -> list[str]:
+    return [item.strip() for item in env(name, default).split(",") if item.strip()]
+
+
+DEBUG = envbool("CUSTODIET_DEBUG", "false")
+SECRET_KEY = env("CUSTODIET_SECRET_KEY")
+if not SECRET_KEY:
+    if not DEBUG and not envbool("CUSTODIET_INSECURE_DEV_KEY", "false"):
+        raise ImproperlyConfigured(
+            "CUSTODIET_SECRET_KEY (or CUSTODIET_SECRET_KEY_FILE) must be set; for local "
+            "development set CUSTODIET_DEBUG=true or CUSTODIET_INSECURE_DEV_KEY=true"
+        )
+    SECRET_KEY = "development-only-key-never-used-in-production"  # noqa: S105
+
+ALLOWED_HOSTS = envlist("CUSTODIET_ALLOWED_HOSTS", "127.0.0.1,localhost")
+CSRF_TRUSTED_ORIGINS = envlist("CUSTODIET_CSRF_TRUSTED_ORIGINS", "")
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "custodiet.records",
+    "custodiet.ledger",
+    "custodiet.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+]
+
+ROOT_URLCONF = "custodiet.urls"
+WSGI_APPLICATION = "custodiet.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "custodiet.web.context_processors.version",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        env("DATABASE_URL", f"sqlite:///{PROJECT_DIR / 'custodiet.sqlite3'}"),
+        conn_max_age=envint("CUSTODIET_DB_CONN_MAX_AGE", "60"),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets readers work while a writer commits; IMMEDIATE takes the write lock at
+    # BEGIN so concurrent writers queue instead of failing mid-transaction.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000;",
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "explorer"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env("CUSTODIET_TIME_ZONE", "America/Denver")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(env("CUSTODIET_STATIC_ROOT", str(PROJECT_DIR / ".static")))
+STORAGES = {
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if not DEBUG
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG
+
+# Sessions and cookies: HTTPS-only unless explicitly running plain HTTP locally.
+SECURE = envbool("CUSTODIET_SECURE", "true")
+SESSION_COOKIE_SECURE = SECURE
+CSRF_COOKIE_SECURE = SECURE
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = envint("CUSTODIET_SESSION_SECONDS", str(8 * 3600))
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SECURE_SSL_REDIRECT = SECURE and envbool("CUSTODIET_SSL_REDIRECT", "true")
+# Load balancers probe over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if SECURE else None
+SECURE_HSTS_SECONDS = envint("CUSTODIET_HSTS_SECONDS", "31536000") if SECURE else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+DATA_UPLOAD_MAX_MEMORY_SIZE = envint("CUSTODIET_MAX_REQUEST_BYTES", str(2 * 1024 * 1024))
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    }
+}
+
+# Policy: the pack that decides, and what this deployment authorizes.
+CUSTODIET_POLICY_PACK = env("CUSTODIET_POLICY_PACK", "us-co")
+
+# Ledger: the checkpoint signing key (written by `custodiet ledger keygen`), the log's
+# name in its checkpoints, and the key for the keyed hashes that stand in for personal
+# data in ledger leaves. Changing the hash key makes old leaves unverifiable: keep it.
+CUSTODIET_LOG_KEY_FILE = Path(env("CUSTODIET_LOG_KEY_FILE", str(PROJECT_DIR / "custodiet-log.key")))
+CUSTODIET_LOG_ORIGIN = env("CUSTODIET_LOG_ORIGIN", "custodiet.invalid/ledger")
+_pii_hash_key = env("CUSTODIET_PII_HASH_KEY")
+if not _pii_hash_key:
+    if not DEBUG and not envbool("CUSTODIET_INSECURE_DEV_KEY", "false"):
+        raise ImproperlyConfigured(
+            "CUSTODIET_PII_HASH_KEY (or CUSTODIET_PII_HASH_KEY_FILE) must be set"
+        )
+    _pii_hash_key = "development-only-pii-hash-key"
+CUSTODIET_PII_HASH_KEY = _pii_hash_key.encode()
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("CUSTODIET_LOG_LEVEL", "INFO")},
+}

@@ -1,0 +1,1 @@
+"""The staff web application: pages rendered on the server, usable without JavaScript."""

@@ -1,0 +1,223 @@
+"""The staff pages: the decision explorer, the rules in force, and a health check.
+
+Thin adapters: read the form, call the policy engine, render. The explorer stores
+nothing and logs nothing; it is for counsel and trainers to see how the rules decide, not
+a way to answer a real request (that is a case, and every case is ledgered).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_safe
+
+from custodiet.policy.engine import decide
+from custodiet.policy.facts.gather import FACTS, Settings
+from custodiet.policy.model import Decision, RequestError, parse_request
+from custodiet.policy.packs import LATE_FACTS, Pack, Rule, get_pack
+from custodiet.web.examples import all_examples, get_example
+from custodiet.web.forms import (
+    ExplorerForm,
+    PolicyDateForm,
+    initial_from_contract,
+    vocabulary_label,
+)
+
+# How each outcome is said to a person: the alert's colour, its heading and what to do.
+OUTCOMES = {
+    "refuse": {
+        "alert": "error",
+        "heading": "Refuse",
+        "lead": "Disclosure is not permitted. Send the refusal letter; release nothing.",
+    },
+    "legal_review": {
+        "alert": "warning",
+        "heading": "Counsel must review",
+        "lead": "The system cannot decide this request alone. Send it to counsel; "
+        "release nothing until counsel decides.",
+    },
+    "eligible": {
+        "alert": "success",
+        "heading": "Eligible for release once the obligations are met",
+        "lead": "The records below may be released, but only after every obligation listed is met.",
+    },
+}
+EFFECTS = {
+    "refuse": "Refuse",
+    "legal_review": "Counsel must review",
+    "eligible": "Eligible",
+    "withhold": "Withhold records",
+    "obligation": "Obligation",
+}
+OBLIGATIONS = {
+    "log_request": "Enter the request in the agency's request log, whatever the outcome.",
+    "supervisor_notice": "Tell a supervisor before anything is released.",
+    "use_restriction_notice": "Send with the release the notice that the data may be used only "
+    "for criminal investigations, not immigration enforcement.",
+    "verify_certification": "Check the requester's C.R.S. 24-74-105 certification in the "
+    "registry before giving access.",
+    "notify_subject": "Tell the person whose records were requested.",
+}
+
+
+def _pack() -> Pack:
+    return get_pack(settings.CUSTODIET_POLICY_PACK)
+
+
+@require_safe
+def healthz(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ok", content_type="text/plain; charset=utf-8")
+
+
+@login_required
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    return redirect("explorer")
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def explorer(request: HttpRequest) -> HttpResponse:
+    example = None
+    result = None
+    if request.method == "POST":
+        form = ExplorerForm(request.POST, request.FILES)
+        if form.is_valid():
+            contract = form.contract()
+            try:
+                parsed = parse_request(contract)
+            except RequestError as error:
+                form.add_contract_problems(error.problems)
+            else:
+                pack = _pack()
+                decision = decide(
+                    parsed,
+                    pack,
+                    as_of=form.cleaned_data["as_of"],
+                    settings=Settings.from_env(),
+                    explain=True,
+                )
+                result = _present(decision, contract, pack)
+    else:
+        slug = request.GET.get("example")
+        example = get_example(slug) if slug else None
+        if slug and example is None:
+            raise Http404("No example by that name.")
+        form = ExplorerForm(initial=initial_from_contract(example.request) if example else None)
+    context = {
+        "nav": "explorer",
+        "form": form,
+        "errors": form.error_summary() if form.is_bound else [],
+        "result": result,
+        "example": example,
+        "example_outcome": OUTCOMES[example.outcome]["heading"] if example else None,
+        "examples": all_examples(),
+    }
+    return render(request, "web/explorer.html", context)
+
+
+def _present(decision: Decision, contract: Any, pack: Pack) -> dict[str, Any]:
+    """What the decision template shows, with every code also said in words."""
+    # A fact with no reason of its own is explained by its definition, which reads as a
+    # claim even when the fact is false; the page sets definitions apart.
+    terms, _ = pack.in_force(decision.policy.as_of)
+    definitions = FACTS | {term.name: term.means for term in terms}
+    return {
+        "decision": decision,
+        "outcome": OUTCOMES[decision.outcome],
+        "reasons": [
+            {"reason": reason, "effect": EFFECTS[reason.effect]} for reason in decision.reasons
+        ],
+        "obligations": [
+            {"name": name, "label": vocabulary_label(name), "meaning": OBLIGATIONS.get(name, "")}
+            for name in decision.obligations
+        ],
+        "releasable": [vocabulary_label(record) for record in decision.releasable_records],
+        "withheld": [
+            {"record": vocabulary_label(item.record), "citation": item.citation}
+            for item in decision.withheld_records
+        ],
+        "documents": [
+            {
+                "finding": finding,
+                "kind": vocabulary_label(finding.kind),
+                "stated": vocabulary_label(finding.stated_kind) if finding.stated_kind else None,
+                "overruled": bool(finding.stated_kind and finding.stated_kind != finding.kind),
+            }
+            for finding in decision.legal_process
+        ],
+        "facts": [
+            {
+                "name": fact.fact,
+                "value": _fact_value(fact.value),
+                "because": fact.because,
+                "is_definition": fact.because == definitions.get(fact.fact),
+            }
+            for fact in decision.facts or ()
+        ],
+        "decision_json": decision.to_json(indent=2),
+        "request_json": json.dumps(contract, indent=2, ensure_ascii=False),
+    }
+
+
+def _fact_value(value: bool | str | None) -> str:
+    if value is None:
+        return "not known"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return value
+
+
+@login_required
+@require_safe
+def policy(request: HttpRequest) -> HttpResponse:
+    pack = _pack()
+    today = timezone.localdate()
+    form = PolicyDateForm(request.GET if "as_of" in request.GET else None, initial={"as_of": today})
+    context: dict[str, Any] = {"nav": "policy", "form": form, "pack": pack, "layers": None}
+    if not form.is_bound or form.is_valid():
+        on = (form.cleaned_data["as_of"] if form.is_bound else None) or today
+        terms, rules = pack.in_force(on)
+        context |= {
+            "on": on,
+            "layers": _by_layer(pack, rules),
+            "rule_count": len(rules),
+            "terms": terms,
+            "facts": sorted((FACTS | LATE_FACTS).items()),
+        }
+    return render(request, "web/policy.html", context)
+
+
+def _by_layer(pack: Pack, rules: tuple[Rule, ...]) -> list[dict[str, Any]]:
+    """Rules grouped by the law or guidance they come from, in the pack's order."""
+    sources: dict[str, dict[str, Any]] = {}
+    for source in (pack.baseline, pack):
+        if source is None:
+            continue
+        sources[source.id] = {"name": source.name, "citation": "", "start": None}
+        for layer in source.layers:
+            sources[layer.id] = {
+                "name": layer.name,
+                "citation": layer.citation,
+                "start": layer.start,
+            }
+    groups: dict[str, dict[str, Any]] = {}
+    for rule in rules:
+        source = sources.get(rule.layer, {"name": rule.layer, "citation": "", "start": None})
+        group = groups.setdefault(rule.layer, {"id": rule.layer, **source, "rules": []})
+        group["rules"].append(
+            {
+                "rule": rule,
+                "effect": EFFECTS.get(rule.effect, rule.effect),
+                "until": None if rule.end.year == 9999 else rule.end,
+                "obligations": [vocabulary_label(duty) for duty in rule.obligations],
+                "records": [vocabulary_label(record) for record in rule.records],
+            }
+        )
+    return list(groups.values())

@@ -1,0 +1,51 @@
+"""Fixtures shared across the test suite: the named people the web tests sign in as.
+
+Kept small on purpose: a person is added here when a second test module needs them.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+PASSWORD = "a long test password, never used outside tests"
+
+
+@pytest.fixture(scope="session")
+def _empty_static_root(tmp_path_factory):
+    return tmp_path_factory.mktemp("static")
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings, _empty_static_root):
+    # Production serves hashed files from collectstatic's manifest; tests render pages
+    # straight from the app folders, so they use the plain storage (and an empty
+    # STATIC_ROOT, so WhiteNoise does not warn that collectstatic never ran).
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.STATIC_ROOT = _empty_static_root
+    # A deliberately slow password hash makes every sign-in in a test slow, and proves nothing.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def password() -> str:
+    """The password of every person the fixtures create."""
+    return PASSWORD
+
+
+@pytest.fixture
+def counsel(db, django_user_model):
+    """The agency's counsel, who decides the requests the rules route to legal review."""
+    return django_user_model.objects.create_user(
+        username="counsel", password=PASSWORD, first_name="Agency", last_name="Counsel"
+    )
+
+
+@pytest.fixture
+def counsel_client(client: Client, counsel) -> Client:
+    """A browser-like client signed in as counsel."""
+    client.force_login(counsel)
+    return client

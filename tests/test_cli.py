@@ -1,0 +1,171 @@
+"""The command line as contract/REQUESTS.md promises it, run as a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SHARED = Path(os.environ.get("CUSTODIET_SHARED", Path(__file__).resolve().parents[2] / "shared"))
+GOOD = {
+    "received_at": "2022-03-14T10:00:00-06:00",
+    "requester": {"organization": "Denver Police Department", "level": "local"},
+    "records_requested": ["address"],
+    "purpose_category": "criminal_investigation",
+    "criminal_investigation": {"case_number": "DPD-1", "offense": "robbery"},
+}
+BAD = {**GOOD, "records_requested": ["address", "favorite_color"]}
+
+
+def custodiet(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "custodiet", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_evaluate_prints_one_decision_for_one_request() -> None:
+    result = custodiet("evaluate", "-", stdin=json.dumps(GOOD))
+    assert result.returncode == 0, result.stderr
+    decision = json.loads(result.stdout)
+    assert decision["outcome"] == "eligible"
+    assert decision["policy"]["pack"] == "us-co"
+    assert "facts" not in decision
+    explained = json.loads(custodiet("evaluate", "--explain", "-", stdin=json.dumps(GOOD)).stdout)
+    facts = {fact["fact"]: fact for fact in explained["facts"]}
+    assert facts["court_process"]["value"] is False
+    assert facts["active_criminal_investigation"]["value"] is True
+
+
+def test_evaluate_reads_json_lines_and_arrays(tmp_path: Path) -> None:
+    lines = tmp_path / "requests.jsonl"
+    lines.write_text(
+        "\ufeff"
+        + json.dumps(GOOD)
+        + "\n\n"
+        + json.dumps({**GOOD, "purpose_category": "other"})
+        + "\n"
+    )
+    result = custodiet("evaluate", str(lines))
+    assert result.returncode == 0, result.stderr
+    assert [json.loads(line)["outcome"] for line in result.stdout.splitlines()] == [
+        "eligible",
+        "refuse",
+    ]
+    array = custodiet("evaluate", "-", stdin=json.dumps([GOOD, GOOD]))
+    assert len(array.stdout.splitlines()) == 2
+
+
+def test_evaluate_names_the_bad_field_exits_2_and_decides_nothing_for_it(tmp_path: Path) -> None:
+    lines = tmp_path / "requests.jsonl"
+    lines.write_text(json.dumps(GOOD) + "\n" + json.dumps(BAD) + "\n")
+    result = custodiet("evaluate", str(lines))
+    assert result.returncode == 2
+    assert "line 2" in result.stderr
+    assert "records_requested[1]" in result.stderr
+    assert "'favorite_color' is not allowed" in result.stderr
+    assert len(result.stdout.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"requester": {"level": "local"}}, "requester.organization"),
+        ({"requester": {"organization": ""}}, "requester.organization"),
+        ({"received_at": "last Tuesday"}, "received_at"),
+        ({"records_requested": []}, "records_requested"),
+        ({"channel": "carrier pigeon"}, "channel"),
+        ({"legal_process": [{"kind": "royal_decree"}]}, "legal_process[0].kind"),
+        ({"certification": {"signed_on": "soon"}}, "certification.signed_on"),
+        ({"purpose_category": "curiosity"}, "purpose_category"),
+    ],
+)
+def test_evaluate_error_names_the_field(change: dict[str, object], field: str) -> None:
+    result = custodiet("evaluate", "-", stdin=json.dumps({**GOOD, **change}))
+    assert result.returncode == 2
+    assert f": {field}: " in result.stderr
+    assert result.stdout == ""
+
+
+def test_evaluate_rejects_text_that_is_not_json() -> None:
+    result = custodiet("evaluate", "-", stdin="{not json")
+    assert result.returncode == 2
+    assert "not valid JSON" in result.stderr
+
+
+def test_evaluate_as_of_changes_the_rules_applied() -> None:
+    reentry = {
+        **GOOD,
+        "requester": {"organization": "ICE", "component": "ERO"},
+        "criminal_investigation": {"case_number": "1", "offense": "8 U.S.C. 1326"},
+    }
+    now = json.loads(custodiet("evaluate", "-", stdin=json.dumps(reentry)).stdout)
+    then = json.loads(
+        custodiet("evaluate", "--as-of", "2020-08-01", "-", stdin=json.dumps(reentry)).stdout
+    )
+    assert (now["outcome"], then["outcome"]) == ("refuse", "eligible")
+    assert custodiet("evaluate", "--as-of", "yesterday", "-", stdin="{}").returncode == 2
+
+
+def test_the_shared_scenarios_all_pass() -> None:
+    if not (SHARED / "scenarios").is_dir():
+        if os.environ.get("CI"):
+            pytest.fail(f"the shared scenarios are missing at {SHARED}")
+        pytest.skip("no shared folder beside the project")
+    result = custodiet("scenarios", str(SHARED / "scenarios"))
+    assert result.returncode == 0, result.stdout
+    assert result.stdout.splitlines()[-1] == "11 passed, 0 failed"
+
+
+def test_a_failing_scenario_fails_the_command(tmp_path: Path) -> None:
+    (tmp_path / "wrong.json").write_text(
+        json.dumps({"description": "x", "request": GOOD, "expect": {"outcome": "refuse"}})
+    )
+    (tmp_path / "right.json").write_text(
+        json.dumps(
+            {
+                "description": "y",
+                "request": BAD,
+                "expect": {"error": True, "error_mentions": "records_requested"},
+            }
+        )
+    )
+    result = custodiet("scenarios", str(tmp_path))
+    assert result.returncode == 1
+    assert "FAIL wrong.json" in result.stdout
+    assert "PASS right.json" in result.stdout
+    assert result.stdout.splitlines()[-1] == "1 passed, 1 failed"
+
+
+def test_policy_show_as_of_2020_lists_the_guidance_and_none_of_the_statute() -> None:
+    result = custodiet("policy", "show", "us-co", "--as-of", "2020-08-01")
+    assert result.returncode == 0
+    assert "co-guidance-criminal-investigation" in result.stdout
+    assert "Colorado Governor's guidance" in result.stdout
+    assert "co-74-" not in result.stdout
+    assert "24-74-103" not in result.stdout
+
+
+def test_policy_show_marks_unconfirmed_rules_and_prints_json() -> None:
+    text = custodiet("policy", "show", "us-co").stdout
+    assert "[UNCONFIRMED: counsel to confirm]" in text
+    data = json.loads(
+        custodiet("policy", "show", "us-co", "--as-of", "2023-01-01", "--json").stdout
+    )
+    rules = {rule["id"]: rule for rule in data["rules"]}
+    assert rules["co-74-105-certification"]["citation"].startswith("C.R.S. 24-74-105")
+    assert "co-guidance-civil-immigration" not in rules
+    assert "immigration_agency" in data["facts"]
+
+
+def test_django_management_commands_run_through_the_same_entry_point() -> None:
+    result = custodiet("check", "--deploy", "--fail-level", "ERROR")
+    assert result.returncode == 0, result.stderr
