@@ -2,9 +2,13 @@
 
 import sys
 
-from bench import ledger_pure, policy
+from bench import ledger, ledger_pure, policy
 
-BENCHES = {"policy": policy.main, "ledger": ledger_pure.main}
+BENCHES = {
+    "policy": policy.main,
+    "merkle": ledger_pure.main,
+    "ledger": ledger.main,
+}
 
 
 def main(argv: list[str]) -> int:

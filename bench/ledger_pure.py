@@ -22,10 +22,10 @@ import json
 import random
 import tempfile
 import time
-from collections.abc import Callable
 from hashlib import sha256
 from pathlib import Path
 
+from bench.timing import best_of, met
 from custodiet.merkle.compact import CompactTree, NodeId, frontier_ids
 from custodiet.merkle.note import Checkpoint, Signer, generate_key, sign_checkpoint
 from custodiet.merkle.proof import consistency_proof, inclusion_proof
@@ -40,20 +40,6 @@ ENTRIES = 200_000
 REPEATS = 5
 PROOF_TARGET_US = 2000
 RATIO_TARGET = 0.5
-
-
-def best_of(function: Callable[[], object], repeats: int = REPEATS) -> float:
-    """The fastest of several runs: the least disturbed by other work on a shared machine."""
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - started)
-    return min(times)
-
-
-def met(condition: bool) -> str:
-    return "met" if condition else "NOT met"
 
 
 class MemoryNodes:

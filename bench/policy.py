@@ -14,33 +14,22 @@ import ast
 import io
 import json
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import cedarpy
 from simpleeval import EvalWithCompoundTypes
 
-from bench.requests import generate
+from bench.timing import best_of
 from custodiet.cli import run
 from custodiet.policy.engine import DECISION_EFFECTS, decide, decide_outcome
 from custodiet.policy.facts.gather import Settings, gather
 from custodiet.policy.model import parse_request
 from custodiet.policy.packs import Pack, Rule, Term, get_pack
+from custodiet.samples import generate
 
 COUNT = 10_000
 REPEATS = 3
-
-
-def best_of(function: Callable[[], object], repeats: int = REPEATS) -> float:
-    """The fastest of several runs: the least disturbed by other work on a shared machine."""
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - started)
-    return min(times)
 
 
 def to_cedar(node: ast.AST, terms: dict[str, ast.AST]) -> str:
@@ -106,9 +95,9 @@ def main() -> None:
             out = io.StringIO()
             assert run(["evaluate", str(batch_file)], out=out, err=io.StringIO()) == 0
 
-        base = best_of(baseline)
-        single = best_of(one_at_a_time)
-        batched = best_of(batch)
+        base = best_of(baseline, REPEATS)
+        single = best_of(one_at_a_time, REPEATS)
+        batched = best_of(batch, REPEATS)
 
     # The rule stage on the same facts for both engines.
     staged: list[tuple[dict[str, Any], tuple[Term, ...], tuple[Rule, ...]]] = []
@@ -164,9 +153,9 @@ def main() -> None:
                 if rule.effect in DECISION_EFFECTS:
                     checker.eval(rule.when.source, previously_parsed=parsed[rule.when.source])
 
-    ours_time = best_of(ours)
-    walk_time = best_of(tree_walk)
-    cedar_time = best_of(cedar)
+    ours_time = best_of(ours, REPEATS)
+    walk_time = best_of(tree_walk, REPEATS)
+    cedar_time = best_of(cedar, REPEATS)
 
     disagreements = 0
     for (values, terms, rules), (request, (policy_set, ids)) in zip(

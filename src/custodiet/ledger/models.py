@@ -1,7 +1,7 @@
 """Ledger rows: entries (leaves), the perfect subtree hashes that serve proofs, and signed
 checkpoints. All three are insert-only: no code path updates or deletes them, deletion of
-what they point at is refused (PROTECT), and on PostgreSQL and SQLite a trigger makes the
-database itself refuse UPDATE and DELETE (migration 0002)."""
+what they point at is refused (PROTECT), and on PostgreSQL a trigger makes the database
+itself refuse UPDATE and DELETE (migration 0002)."""
 
 from __future__ import annotations
 

@@ -62,13 +62,15 @@ def fetch_nodes(ids: Sequence[NodeId]) -> list[bytes]:
     """The stored hashes of these perfect subtrees, in the order asked, in one query."""
     if not ids:
         return []
-    wanted = Q()
-    for node in ids:
-        wanted |= Q(level=node.level, index=node.index)
-    found = {
-        (level, index): bytes(value)
-        for level, index, value in Node.objects.filter(wanted).values_list("level", "index", "hash")
-    }
+    # Written as SQL: Django takes about 2 ms to compile the same OR'ed Q objects for a
+    # 20-node proof, several times what the database needs (bench/ledger.py). The OR of
+    # one term per node is answered from the position index by SQLite and PostgreSQL
+    # alike; SQLite would scan the table for `(level, "index") IN (VALUES ...)`.
+    terms = " OR ".join(['(level = %s AND "index" = %s)'] * len(ids))
+    sql = f'SELECT level, "index", hash FROM ledger_node WHERE {terms}'  # noqa: S608 - placeholders only
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [value for node in ids for value in (node.level, node.index)])
+        found = {(level, index): bytes(value) for level, index, value in cursor.fetchall()}
     missing = [node for node in ids if (node.level, node.index) not in found]
     if missing:
         raise LedgerError(

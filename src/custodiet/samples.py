@@ -1,4 +1,4 @@
-"""A deterministic generator of varied requests in the contract format, for benchmarks.
+"""A deterministic generator of varied requests in the contract format, for the demo and benchmarks.
 
 The mix is what a DMV sees: local police with case numbers, immigration agencies with
 and without process, insurers through the database, stray requests with no basis, over
@@ -101,16 +101,17 @@ RECORDS = [
 ]
 
 
-def generate(count: int, *, seed: int = 2026) -> list[dict[str, Any]]:
+def generate(
+    count: int, *, seed: int = 2026, start: dt.date = dt.date(2019, 6, 1), days: int = 6 * 365
+) -> list[dict[str, Any]]:
     rng = random.Random(seed)
     people = [requester for requester, weight in REQUESTERS for _ in range(weight)]
-    start = dt.date(2019, 6, 1)
     requests = []
     for index in range(count):
         requester = dict(rng.choice(people))
         requester["name"] = f"Requester {index % 97}"
         category, purpose, investigation = rng.choice(PURPOSES)
-        received = start + dt.timedelta(days=rng.randrange(0, 6 * 365))
+        received = start + dt.timedelta(days=rng.randrange(0, days))
         database = requester.get("level") == "private" and rng.random() < 0.7
         request: dict[str, Any] = {
             "id": f"bench-{index}",
