@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 import pathlib
 import re
 
@@ -20,12 +21,10 @@ from custodiet.policy.facts.purpose import (
     immigration_purpose,
 )
 
-EUGENE_LOG = (
-    pathlib.Path(__file__).resolve().parents[3]
-    / "shared"
-    / "querylogs"
-    / "eugene-or-alpr-search-audit-2025.csv"
+SHARED = pathlib.Path(
+    os.environ.get("CUSTODIET_SHARED", pathlib.Path(__file__).resolve().parents[3] / "shared")
 )
+EUGENE_LOG = SHARED / "querylogs" / "eugene-or-alpr-search-audit-2025.csv"
 
 # The immigration reasons seen in real plate-reader audits (shared/querylogs/README.md),
 # except "HSI", which is an agency rather than a purpose (tested below).
@@ -211,6 +210,10 @@ def test_a_removal_order_far_from_a_vehicle_still_counts() -> None:
 
 
 def test_every_reason_in_a_real_audit_log_is_not_immigration() -> None:
+    if not EUGENE_LOG.is_file():
+        if os.environ.get("CI"):
+            pytest.fail(f"the shared query log is missing at {EUGENE_LOG}")
+        pytest.skip("no shared folder beside the project")
     with EUGENE_LOG.open(encoding="utf-8-sig", newline="") as handle:
         reasons = [row["reason"] for row in csv.DictReader(handle)]
     assert len(reasons) > 4000
