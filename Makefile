@@ -9,7 +9,8 @@ AXE_VERSION := 4.14.1
 USWDS_DIR := src/custodiet/web/static/uswds
 SHARED ?= ../shared
 DEMO_ENV := CUSTODIET_SECRET_KEY_FILE=.demo/secret-key CUSTODIET_PII_HASH_KEY_FILE=.demo/pii-hash-key \
-  CUSTODIET_LOG_KEY_FILE=.demo/log.key CUSTODIET_SECURE=false
+  CUSTODIET_LOG_KEY_FILE=.demo/log.key CUSTODIET_SECURE=false \
+  CUSTODIET_EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend
 TEST_ENV := CUSTODIET_INSECURE_DEV_KEY=true CUSTODIET_SECURE=false CUSTODIET_SHARED=$(abspath $(SHARED))
 
 .PHONY: install assets test-assets browser demo test bench lint format clean

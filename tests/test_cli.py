@@ -86,6 +86,13 @@ def test_evaluate_names_the_bad_field_exits_2_and_decides_nothing_for_it(tmp_pat
         ({"legal_process": [{"kind": "royal_decree"}]}, "legal_process[0].kind"),
         ({"certification": {"signed_on": "soon"}}, "certification.signed_on"),
         ({"purpose_category": "curiosity"}, "purpose_category"),
+        # Values no record or ledger leaf can keep are refused where they stand.
+        ({"id": "../cases/1"}, "id"),
+        ({"received_at": "2022-03-14T10:00:00+18:00"}, "received_at"),
+        ({"received_at": "0001-01-01T00:00:00"}, "received_at"),
+        ({"purpose": "nul\u0000byte"}, "purpose"),
+        ({"partner_reference": 2**60}, "partner_reference"),
+        ({"requester": {"organization": "x" * 301}}, "requester.organization"),
     ],
 )
 def test_evaluate_error_names_the_field(change: dict[str, object], field: str) -> None:

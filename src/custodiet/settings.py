@@ -67,8 +67,14 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "ninja",
+    "custodiet.accounts",
     "custodiet.records",
     "custodiet.ledger",
+    "custodiet.cases",
     "custodiet.web",
 ]
 
@@ -79,9 +85,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "custodiet.accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "custodiet.urls"
@@ -105,7 +115,7 @@ TEMPLATES = [
 
 DATABASES = {
     "default": dj_database_url.parse(
-        env("DATABASE_URL", f"sqlite:///{PROJECT_DIR / 'custodiet.sqlite3'}"),
+        env("DATABASE_URL") or f"sqlite:///{PROJECT_DIR / 'custodiet.sqlite3'}",
         conn_max_age=envint("CUSTODIET_DB_CONN_MAX_AGE", "60"),
     )
 }
@@ -129,8 +139,31 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "explorer"
+LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Sign-in throttling (django-axes): after CUSTODIET_LOGIN_ATTEMPTS wrong passwords for one
+# username from one address, that pair is refused for CUSTODIET_LOGIN_COOLOFF_MINUTES, even
+# with the right password. Tries during the pause do not extend it; a sign-in clears the count.
+AUTHENTICATION_BACKENDS = [
+    "custodiet.accounts.backends.ThrottledSignIn",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = envint("CUSTODIET_LOGIN_ATTEMPTS", "5")
+_login_cooloff_minutes = envint("CUSTODIET_LOGIN_COOLOFF_MINUTES", "15")
+if AXES_FAILURE_LIMIT < 1 or _login_cooloff_minutes < 1:
+    raise ImproperlyConfigured(
+        "CUSTODIET_LOGIN_ATTEMPTS and CUSTODIET_LOGIN_COOLOFF_MINUTES must be at least 1"
+    )
+AXES_COOLOFF_TIME = _login_cooloff_minutes / 60  # axes reads a number as hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "custodiet.accounts.views.locked_out"
+
+# Second factor (django-otp, TOTP): the name authenticator apps show beside the codes.
+# Who must use one is CUSTODIET_REQUIRE_2FA, below, and the role (Membership).
+OTP_TOTP_ISSUER = env("CUSTODIET_TOTP_ISSUER", "Custodiet")
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env("CUSTODIET_TIME_ZONE", "America/Denver")
@@ -185,6 +218,19 @@ CONTENT_SECURITY_POLICY = {
 # Policy: the pack that decides, and what this deployment authorizes.
 CUSTODIET_POLICY_PACK = env("CUSTODIET_POLICY_PACK", "us-co")
 
+# Workflow: where links in notices point, and whether approvers need a second factor.
+CUSTODIET_BASE_URL = env("CUSTODIET_BASE_URL", "http://127.0.0.1:8000")
+CUSTODIET_REQUIRE_2FA = envbool("CUSTODIET_REQUIRE_2FA", "false")
+
+# Mail: supervisors' notices and reminders.
+EMAIL_BACKEND = env("CUSTODIET_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env("CUSTODIET_EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("CUSTODIET_EMAIL_PORT", "25")
+EMAIL_HOST_USER = env("CUSTODIET_EMAIL_USER")
+EMAIL_HOST_PASSWORD = env("CUSTODIET_EMAIL_PASSWORD")
+EMAIL_USE_TLS = envbool("CUSTODIET_EMAIL_TLS", "false")
+DEFAULT_FROM_EMAIL = env("CUSTODIET_EMAIL_FROM", "custodiet@localhost")
+
 # Ledger: the checkpoint signing key (written by `custodiet ledger keygen`), the log's
 # name in its checkpoints, and the key for the keyed hashes that stand in for personal
 # data in ledger leaves. Changing the hash key makes old leaves unverifiable: keep it.
@@ -204,4 +250,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("CUSTODIET_LOG_LEVEL", "INFO")},
+    # WeasyPrint narrates every step of every letter at INFO.
+    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }

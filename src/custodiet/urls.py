@@ -3,6 +3,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from custodiet.api.api import api
+
 urlpatterns = [
     path(
         "accounts/login/",
@@ -10,5 +12,8 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("custodiet.accounts.urls")),
+    path("cases/", include("custodiet.cases.urls")),
+    path("api/", api.urls),
     path("", include("custodiet.web.urls")),
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -114,6 +115,16 @@ Obligation = Literal[
     "notify_subject",
 ]
 
+# The largest integer every JSON reader holds exactly; RFC 8785 (the ledger's canonical
+# JSON) refuses larger ones.
+SAFE_INTEGER = 2**53 - 1
+# Far more than any real request nests (three levels), well within the encoders' recursion.
+MAX_DEPTH = 32
+YEARS = (1900, 9000)
+# A partner's own request id becomes a URL path segment and a case page.
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]*$"
+OFFSETS = (dt.timedelta(hours=-12), dt.timedelta(hours=14))
+
 # The vocabularies by field name, so an error can list what is allowed.
 _ALLOWED = {
     "channel": CHANNELS,
@@ -132,7 +143,7 @@ class _Model(BaseModel):
 
 class Requester(_Model):
     name: str | None = None
-    organization: str = Field(min_length=1)
+    organization: str = Field(min_length=1, max_length=300)
     component: str | None = None
     ori: str | None = None
     level: Level | None = None
@@ -163,10 +174,11 @@ class Certification(_Model):
 
 
 class Request(_Model):
-    id: str | None = None
+    # A partner's own id becomes a URL path segment and a case page: keep it plain.
+    id: str | None = Field(default=None, max_length=80, pattern=ID_PATTERN)
     received_at: dt.datetime
     channel: Channel | None = None
-    receiving_agency: str | None = None
+    receiving_agency: str | None = Field(default=None, max_length=64)
     requester: Requester
     subjects: list[Subject] = Field(default_factory=list)
     records_requested: list[Record] = Field(min_length=1)
@@ -185,6 +197,18 @@ class Request(_Model):
         # A date with no time ("2022-03-14") is a common way to write when a letter came.
         if isinstance(value, str) and len(value) == 10:
             return value + "T00:00:00"
+        return value
+
+    @field_validator("received_at")
+    @classmethod
+    def _a_real_moment(cls, value: dt.datetime) -> dt.datetime:
+        # Offsets and years no real request has; beyond them, conversions to UTC and
+        # date arithmetic overflow, and PostgreSQL refuses offsets past 15:59.
+        offset = value.utcoffset()
+        if offset is not None and not OFFSETS[0] <= offset <= OFFSETS[1]:
+            raise ValueError("has a UTC offset no time zone uses (from -12:00 to +14:00)")
+        if not YEARS[0] <= value.year <= YEARS[1]:
+            raise ValueError(f"must be in the years {YEARS[0]} to {YEARS[1]}")
         return value
 
     @field_validator("subjects", "legal_process", mode="before")
@@ -303,13 +327,66 @@ def _message(error: Any) -> str:
         return "is required"
     if error["type"] == "too_short" and loc and loc[-1] == "records_requested":
         return "name at least one record"
+    if error["type"] == "string_too_long":
+        return f"must be at most {error['ctx']['max_length']} characters"
+    if error["type"] == "string_pattern_mismatch":
+        return "use letters, digits, '.', '_', ':' and '-' only, starting with a letter or digit"
+    if error["type"] == "value_error":
+        return str(error["ctx"]["error"])
     return str(error["msg"])
+
+
+def _text_problem(text: str) -> str | None:
+    if "\x00" in text:
+        return "must not contain the NUL character"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "must be valid Unicode text (it holds a lone surrogate escape)"
+    return None
+
+
+def _unstorable(data: Any) -> Iterator[tuple[str, str]]:
+    """Values that meet the contract's shape but that no record or ledger leaf can keep.
+
+    Depth first and iterative, so a deeply nested input cannot overflow the stack; this
+    covers fields partners add as well as the contract's own.
+    """
+    stack: list[tuple[tuple[int | str, ...], Any]] = [((), data)]
+    while stack:
+        loc, value = stack.pop()
+        where = field_path(loc) or "request"
+        if len(loc) > MAX_DEPTH:
+            yield where, f"nested more than {MAX_DEPTH} levels deep"
+            return
+        name = loc[-1] if loc else None
+        if isinstance(name, str) and (problem := _text_problem(name)):
+            yield where, "the field name " + problem
+            continue
+        problem = None
+        if isinstance(value, str):
+            problem = _text_problem(value)
+        elif isinstance(value, bool):
+            pass
+        elif isinstance(value, int) and abs(value) > SAFE_INTEGER:
+            problem = f"must be a whole number between -{SAFE_INTEGER} and {SAFE_INTEGER}"
+        elif isinstance(value, float) and not math.isfinite(value):
+            problem = "must be a finite number"
+        elif isinstance(value, dict):
+            stack.extend(((*loc, key), item) for key, item in reversed(value.items()))
+        elif isinstance(value, list):
+            stack.extend(((*loc, index), item) for index, item in reversed(list(enumerate(value))))
+        if problem:
+            yield where, problem
 
 
 def parse_request(data: Any) -> Request:
     """Validate one request (a decoded JSON object) or raise RequestError naming the field."""
     if not isinstance(data, dict):
         raise RequestError([("request", f"must be a JSON object, not {type(data).__name__}")])
+    unstorable = list(_unstorable(data))
+    if unstorable:
+        raise RequestError(unstorable)
     try:
         return Request.model_validate(data)
     except ValidationError as exc:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from custodiet.ledger import store
 from custodiet.policy.engine import decide
@@ -38,6 +39,13 @@ class Recorded:
 def new_public_id(received: dt.datetime) -> str:
     # Sortable by date, unguessable, and short enough to read over the phone.
     return f"R-{received:%Y%m%d}-{secrets.token_hex(4).upper()}"
+
+
+def _instant(moment: dt.datetime) -> dt.datetime:
+    """When a request came, in UTC; a time given without an offset is the agency's local time."""
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return moment.astimezone(dt.UTC)
 
 
 def _now() -> dt.datetime:
@@ -70,7 +78,7 @@ def receive_and_decide(
                 [
                     RequestRecord(
                         public_id=request.id or new_public_id(request.received_at),
-                        received_at=request.received_at,
+                        received_at=_instant(request.received_at),
                         channel=request.channel or "",
                         receiving_agency=request.receiving_agency or "",
                         requester_organization=request.requester.organization,

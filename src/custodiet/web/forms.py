@@ -1,9 +1,14 @@
-"""Forms of the staff pages: the decision explorer's request form and the policy date.
+"""Forms of the staff pages: the request form, the PDF checks, and the policy date.
 
-The explorer form only turns what a person typed (or pasted) into the contract format of
-contract/REQUESTS.md. `parse_request` stays the one judge of what a valid request is, so
-the form leaves nearly every field optional and maps the problems `parse_request` names
-(`requester.organization`, `records_requested[0]`) back onto the fields they came from.
+`RequestForm` only turns what a person typed into the contract format of
+contract/REQUESTS.md; the decision explorer (`ExplorerForm`) and the intake of a real
+request (`custodiet.cases.forms.IntakeForm`) both build on it. `parse_request` stays the
+one judge of what a valid request is, so the form leaves nearly every field optional and
+maps the problems `parse_request` names (`requester.organization`, `records_requested[0]`)
+back onto the fields they came from.
+
+`read_pdf` is the one gate an uploaded legal document passes: type, size and page limits,
+and its text read for the classifier.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -100,6 +106,58 @@ def _compact(values: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in values.items() if value not in (None, "", [], {})}
 
 
+@dataclass(frozen=True)
+class PdfDocument:
+    """An uploaded PDF that passed the checks, with the text the classifier reads."""
+
+    filename: str
+    content: bytes
+    text: str
+
+
+def read_pdf(upload: UploadedFile) -> PdfDocument:
+    """The upload as a readable PDF of at most 5 MB and 50 pages, or a ValidationError saying why."""
+    if upload.size > MAX_PDF_BYTES:
+        raise ValidationError(
+            f"This file is {upload.size / 1_048_576:.1f} MB; upload a PDF of at most 5 MB, "
+            "or paste the document's text instead."
+        )
+    content = upload.read()
+    upload.seek(0)
+    # The browser's content type alone is the sender's claim; the bytes must agree.
+    if upload.content_type != "application/pdf" or not content.startswith(b"%PDF-"):
+        raise ValidationError(
+            "This file is not a PDF. Upload the document as a PDF, or paste its text above."
+        )
+    try:
+        text = extract_pdf_text(content, max_pages=MAX_PDF_PAGES)
+    except PdfTextError as exc:
+        raise ValidationError(f"This PDF cannot be used: {exc}.") from None
+    if not text.strip():
+        raise ValidationError(
+            "No text could be read from this PDF (it may be a scanned image); "
+            "type the document's text above instead."
+        )
+    return PdfDocument(upload.name or "document.pdf", content, text)
+
+
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class MultiplePdfField(forms.FileField):
+    """Several files in one input; each is checked by `read_pdf` in the form's clean method."""
+
+    widget = MultipleFileInput
+
+    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
+        uploads = data if isinstance(data, list | tuple) else [data] if data else []
+        if self.required and not uploads:
+            raise ValidationError(self.error_messages["required"], code="required")
+        one = super().clean
+        return [one(upload, initial) for upload in uploads]
+
+
 class UswdsBoundField(forms.BoundField):
     """Adds USWDS's error class to an invalid input.
 
@@ -116,10 +174,12 @@ class UswdsBoundField(forms.BoundField):
         return attrs
 
 
-class ExplorerForm(forms.Form):
-    """One request, field by field or pasted as JSON, and the date to decide it as of."""
+class RequestForm(forms.Form):
+    """One request, field by field, turned into the contract format by `contract()`."""
 
     bound_field_class = UswdsBoundField
+    # Where each contract path's problems are shown; a subclass may add its own fields.
+    contract_fields = CONTRACT_FIELDS
 
     received_date = forms.DateField(
         label="Date received",
@@ -203,12 +263,6 @@ class ExplorerForm(forms.Form):
         widget=_textarea(6),
         help_text="If you upload a PDF below, the text read from it replaces what is here.",
     )
-    process_file = forms.FileField(
-        label="Or upload the document as a PDF",
-        required=False,
-        widget=forms.FileInput(attrs={"class": "usa-input", "accept": "application/pdf,.pdf"}),
-        help_text=f"At most 5 MB and {MAX_PDF_PAGES} pages. Only its text is read; none is kept.",
-    )
     claimed_legal_requirement = forms.CharField(
         label="Claimed legal requirement",
         required=False,
@@ -225,86 +279,18 @@ class ExplorerForm(forms.Form):
         label="A facial recognition search is requested", required=False, widget=_checkbox()
     )
     bulk = forms.BooleanField(label="Bulk access", required=False, widget=_checkbox())
-    request_json = forms.CharField(
-        label="Request as JSON",
-        required=False,
-        widget=forms.Textarea(
-            attrs={"class": "usa-textarea custodiet-code", "rows": "8", "spellcheck": "false"}
-        ),
-        help_text=(
-            "One request in the contract format. When this box is filled, it is used "
-            "and the fields above are ignored."
-        ),
-    )
-    as_of = forms.DateField(
-        label="Decide as of",
-        required=False,
-        widget=_date(),
-        help_text="Leave blank to apply the rules in force on the date received.",
-    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._from_contract: set[str] = set()
-        self.pdf_text: str | None = None
 
     @property
     def uses_json(self) -> bool:
-        return bool(str(self.data.get("request_json", "")).strip())
-
-    def clean_request_json(self) -> Any:
-        text = self.cleaned_data["request_json"].strip()
-        if not text:
-            return None
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ValidationError(
-                f"This is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}."
-            ) from None
-
-    def clean_process_file(self) -> UploadedFile | None:
-        upload = self.cleaned_data["process_file"]
-        if not upload or self.uses_json:
-            return None
-        if upload.size > MAX_PDF_BYTES:
-            raise ValidationError(
-                f"This file is {upload.size / 1_048_576:.1f} MB; upload a PDF of at most 5 MB, "
-                "or paste the document's text instead."
-            )
-        head = upload.read(5)
-        upload.seek(0)
-        # The browser's content type alone is the sender's claim; the bytes must agree.
-        if upload.content_type != "application/pdf" or head != b"%PDF-":
-            raise ValidationError(
-                "This file is not a PDF. Upload the document as a PDF, or paste its text above."
-            )
-        try:
-            text = extract_pdf_text(upload.read(), max_pages=MAX_PDF_PAGES)
-        except PdfTextError as exc:
-            raise ValidationError(f"This PDF cannot be used: {exc}.") from None
-        if not text.strip():
-            raise ValidationError(
-                "No text could be read from this PDF (it may be a scanned image); "
-                "type the document's text above instead."
-            )
-        self.pdf_text = text
-        return upload
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        if cleaned.get("process_file"):
-            cleaned["process_text"] = self.pdf_text
-            # Show the person the text the decision was made on, in the box it replaced.
-            self.data = self.data.copy()
-            self.data["process_text"] = self.pdf_text
-        return cleaned
+        return False
 
     def contract(self) -> Any:
-        """The request in the contract format: the pasted JSON as is, or built from the fields."""
+        """The request in the contract format, built from the fields."""
         data = self.cleaned_data
-        if self.uses_json:
-            return data["request_json"]
         request: dict[str, Any] = {}
         if data["received_date"]:
             received = dt.datetime.combine(
@@ -314,7 +300,7 @@ class ExplorerForm(forms.Form):
             )
             request["received_at"] = received.isoformat()
         request |= _compact(
-            {"channel": data["channel"], "receiving_agency": data["receiving_agency"]}
+            {"channel": data["channel"], "receiving_agency": data.get("receiving_agency")}
         )
         request["requester"] = _compact(
             {
@@ -364,8 +350,8 @@ class ExplorerForm(forms.Form):
         if self.uses_json:
             return "request_json"
         while path:
-            if path in CONTRACT_FIELDS:
-                return CONTRACT_FIELDS[path]
+            if path in self.contract_fields:
+                return self.contract_fields[path]
             path = _LAST_PART.sub("", path)
         return None
 
@@ -385,6 +371,83 @@ class ExplorerForm(forms.Form):
                 else:
                     items.append((anchor, f"{field.label}: {message}"))
         return items
+
+
+class ExplorerForm(RequestForm):
+    """One request, field by field or pasted as JSON, and the date to decide it as of."""
+
+    process_file = forms.FileField(
+        label="Or upload the document as a PDF",
+        required=False,
+        widget=forms.FileInput(attrs={"class": "usa-input", "accept": "application/pdf,.pdf"}),
+        help_text=f"At most 5 MB and {MAX_PDF_PAGES} pages. Only its text is read; none is kept.",
+    )
+    request_json = forms.CharField(
+        label="Request as JSON",
+        required=False,
+        widget=forms.Textarea(
+            attrs={"class": "usa-textarea custodiet-code", "rows": "8", "spellcheck": "false"}
+        ),
+        help_text=(
+            "One request in the contract format. When this box is filled, it is used "
+            "and the fields above are ignored."
+        ),
+    )
+    as_of = forms.DateField(
+        label="Decide as of",
+        required=False,
+        widget=_date(),
+        help_text="Leave blank to apply the rules in force on the date received.",
+    )
+
+    # The upload sits with the document it replaces the text of, as the page shows it.
+    field_order = (
+        *list(RequestForm.base_fields)[
+            : list(RequestForm.base_fields).index("claimed_legal_requirement")
+        ],
+        "process_file",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.pdf_text: str | None = None
+
+    @property
+    def uses_json(self) -> bool:
+        return bool(str(self.data.get("request_json", "")).strip())
+
+    def clean_request_json(self) -> Any:
+        text = self.cleaned_data["request_json"].strip()
+        if not text:
+            return None
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValidationError(
+                f"This is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}."
+            ) from None
+
+    def clean_process_file(self) -> UploadedFile | None:
+        upload = self.cleaned_data["process_file"]
+        if not upload or self.uses_json:
+            return None
+        self.pdf_text = read_pdf(upload).text
+        return upload
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("process_file"):
+            cleaned["process_text"] = self.pdf_text
+            # Show the person the text the decision was made on, in the box it replaced.
+            self.data = self.data.copy()
+            self.data["process_text"] = self.pdf_text
+        return cleaned
+
+    def contract(self) -> Any:
+        """The request in the contract format: the pasted JSON as is, or built from the fields."""
+        if self.uses_json:
+            return self.cleaned_data["request_json"]
+        return super().contract()
 
 
 def initial_from_contract(request: dict[str, Any]) -> dict[str, Any]:

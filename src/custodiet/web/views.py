@@ -2,7 +2,8 @@
 
 Thin adapters: read the form, call the policy engine, render. The explorer stores
 nothing and logs nothing; it is for counsel and trainers to see how the rules decide, not
-a way to answer a real request (that is a case, and every case is ledgered).
+a way to answer a real request (that is a case, and every case is ledgered). The case
+pages show a recorded decision with the same words (`present_decision`).
 """
 
 from __future__ import annotations
@@ -78,6 +79,10 @@ def healthz(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
+    # Staff who work cases start the day at their queue; everyone else at the explorer.
+    membership = getattr(request.user, "membership", None)
+    if membership is not None and membership.can_see_cases:
+        return redirect("cases")
     return redirect("explorer")
 
 
@@ -103,7 +108,7 @@ def explorer(request: HttpRequest) -> HttpResponse:
                     settings=Settings.from_env(),
                     explain=True,
                 )
-                result = _present(decision, contract, pack)
+                result = present_decision(decision, contract, pack)
     else:
         slug = request.GET.get("example")
         example = get_example(slug) if slug else None
@@ -122,8 +127,8 @@ def explorer(request: HttpRequest) -> HttpResponse:
     return render(request, "web/explorer.html", context)
 
 
-def _present(decision: Decision, contract: Any, pack: Pack) -> dict[str, Any]:
-    """What the decision template shows, with every code also said in words."""
+def present_decision(decision: Decision, contract: Any, pack: Pack) -> dict[str, Any]:
+    """What `web/_decision.html` shows, with every code also said in words."""
     # A fact with no reason of its own is explained by its definition, which reads as a
     # claim even when the fact is false; the page sets definitions apart.
     terms, _ = pack.in_force(decision.policy.as_of)

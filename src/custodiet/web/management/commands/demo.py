@@ -1,65 +1,72 @@
-"""`custodiet demo`: make the demo accounts and print how to sign in.
+"""`custodiet demo`: the demo agency, its people and requests; prints how to sign in.
 
-Run by `make demo` after `migrate`. Safe to run again: the accounts are created once,
-and each run gives them new random passwords, so a password printed on a shared screen
-stops working the next time the demo starts.
+Run by `make demo` after `migrate`. Safe to run again: the requests are loaded once, and
+each run gives every account a new random password, so a password printed on a shared
+screen stops working the next time the demo starts.
 """
 
 from __future__ import annotations
 
-import secrets
+from pathlib import Path
 from typing import Any
 
-from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
-from django.db import DatabaseError, transaction
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DatabaseError
+
+from custodiet.cases import demo
+from custodiet.ledger import store
 
 DEMO_URL = "http://127.0.0.1:8000/"
-# Plain accounts for now; the roles they will hold (counsel decides legal reviews,
-# trainers explore) come with the membership model.
-DEMO_USERS = (
-    ("counsel", "Demo", "Counsel"),
-    ("trainer", "Demo", "Trainer"),
-)
 
 
 class Command(BaseCommand):
     help = (
-        "Create the demo accounts (counsel, trainer) if they are missing, give each a new "
-        "random password, and print the address and the passwords."
+        "Create the demo agency (the Colorado DMV), one person per role, a partner system "
+        "and a few hundred requests (once), give every account a new password, and print them."
     )
 
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--requests",
+            type=int,
+            default=demo.REQUESTS,
+            help="how many requests to load the first time",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
-        users = get_user_model()
-        passwords = []
+        def progress(done: int, total: int) -> None:
+            if done % 10 == 0 or done == total:
+                self.stderr.write(f"\rloading demo requests: {done}/{total}", ending="")
+                if done == total:
+                    self.stderr.write("")
+
         try:
-            with transaction.atomic():
-                for username, first_name, last_name in DEMO_USERS:
-                    user, _ = users.objects.get_or_create(
-                        username=username,
-                        defaults={"first_name": first_name, "last_name": last_name},
-                    )
-                    password = secrets.token_urlsafe(12)
-                    user.set_password(password)
-                    user.is_active = True
-                    user.save(update_fields=["password", "is_active"])
-                    passwords.append((username, password))
+            accounts, token = demo.load(requests=max(options["requests"], 0), progress=progress)
         except DatabaseError as exc:
             raise CommandError(
-                f"Could not create the demo accounts ({exc}). Has `custodiet migrate` been run?"
+                f"Could not load the demo ({exc}). Has `custodiet migrate` been run?"
             ) from exc
+        # Sign the ledger as it stands, so every case's history can be proved.
+        if not Path(settings.CUSTODIET_LOG_KEY_FILE).exists():
+            call_command("ledger", "keygen", stdout=self.stderr, stderr=self.stderr)
+        checkpoint = store.checkpoint()
 
-        width = max(len(username) for username, _ in passwords)
-        lines = [
-            "",
-            f"Custodiet demo: open {DEMO_URL} and sign in as",
-            "",
-            *(
-                f"  {username.ljust(width)}  password {password}"
-                for username, password in passwords
-            ),
-            "",
-            "The passwords are new on every run of `custodiet demo`.",
-            "",
+        width = max(len(account.username) for account in accounts)
+        lines = ["", f"Custodiet demo: open {DEMO_URL} and sign in as", ""]
+        lines += [
+            f"  {account.username.ljust(width)}  password {account.password}   ({account.role.replace('_', ' ')})"
+            for account in accounts
         ]
+        lines += ["", f"The ledger holds {checkpoint.size:,} entries, signed in a checkpoint."]
+        if token:
+            lines += [
+                "",
+                f"Partner API token (shown once): {token}",
+                f"  curl -H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' \\",
+                f"       -d @request.json {DEMO_URL}api/v1/requests",
+                f"  API documentation: {DEMO_URL}api/docs",
+            ]
+        lines += ["", "The passwords are new on every run of `custodiet demo`.", ""]
         self.stdout.write("\n".join(lines))

@@ -1,0 +1,128 @@
+"""Agencies, memberships with a role, and per-partner API tokens.
+
+A role is a plain choice on the membership; what a role may do is spelled out once, in
+the intent-named properties below, and every view and endpoint asks those.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.db import models
+
+
+class Agency(models.Model):
+    # The agency directory's id (custodiet/policy/data/agencies.toml), e.g. CO-DOR-DMV.
+    code = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    # How many days a request may wait for its answer before it shows as overdue.
+    answer_within_days = models.PositiveSmallIntegerField(default=5)
+
+    class Meta:
+        verbose_name_plural = "agencies"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    CLERK = "clerk", "Clerk"
+    SUPERVISOR = "supervisor", "Supervisor"
+    COUNSEL = "counsel", "Counsel"
+    PRIVACY_OFFICER = "privacy_officer", "Privacy officer"
+    AUDITOR = "auditor", "Auditor"
+    ADMINISTRATOR = "administrator", "Administrator"
+    PARTNER = "partner", "Partner system (API)"
+
+
+class Membership(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership"
+    )
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="members")
+    role = models.CharField(max_length=20, choices=Role.choices)
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()}, {self.agency.code})"
+
+    @property
+    def can_take_in(self) -> bool:
+        return self.role in {Role.CLERK, Role.SUPERVISOR}
+
+    @property
+    def can_submit_by_api(self) -> bool:
+        return self.role == Role.PARTNER
+
+    @property
+    def can_see_cases(self) -> bool:
+        # Auditors verify the ledger and the reports without seeing anyone's data (DESIGN.md).
+        return self.role in {Role.CLERK, Role.SUPERVISOR, Role.COUNSEL, Role.PRIVACY_OFFICER}
+
+    @property
+    def can_approve(self) -> bool:
+        return self.role == Role.SUPERVISOR
+
+    @property
+    def can_decide_legal_review(self) -> bool:
+        return self.role == Role.COUNSEL
+
+    @property
+    def can_close(self) -> bool:
+        """Send the refusal letter or the release package once the case allows it."""
+        return self.role in {Role.CLERK, Role.SUPERVISOR}
+
+    @property
+    def can_read_ledger(self) -> bool:
+        return self.role in {Role.PRIVACY_OFFICER, Role.AUDITOR, Role.ADMINISTRATOR}
+
+    @property
+    def can_explore(self) -> bool:
+        return self.role != Role.PARTNER
+
+    @property
+    def needs_second_factor(self) -> bool:
+        # Those who approve or decide releases sign in with a second factor when the
+        # deployment requires it.
+        return settings.CUSTODIET_REQUIRE_2FA and self.role in {
+            Role.SUPERVISOR,
+            Role.COUNSEL,
+            Role.ADMINISTRATOR,
+        }
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    """A bearer token for a partner system. Only its SHA-256 is stored."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=12)
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.name})"
+
+    @classmethod
+    def issue(cls, user: models.Model, name: str) -> tuple[ApiToken, str]:
+        token = "cus_" + secrets.token_urlsafe(32)
+        return cls.objects.create(
+            user=user, name=name, prefix=token[:12], digest=_digest(token)
+        ), token
+
+    @classmethod
+    def find(cls, token: str) -> ApiToken | None:
+        return (
+            cls.objects.select_related("user__membership__agency")
+            .filter(digest=_digest(token), revoked_at__isnull=True)
+            .first()
+        )

@@ -1,0 +1,206 @@
+"""The JSON API, version 1: partner systems submit requests and read back their cases.
+
+Authentication is a per-partner bearer token and nothing else: a session cookie never
+authenticates a call, which is why the API needs no CSRF token. Every error answers
+`{"errors": [{"field", "message"}]}`, the field named as `custodiet evaluate` names it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from ninja import NinjaAPI, Path, Status, Swagger
+from ninja.errors import AuthenticationError
+from ninja.openapi.schema import REF_TEMPLATE
+from ninja.security import HttpBearer
+
+from custodiet import __version__
+from custodiet.accounts.access import get_case_for_user, require
+from custodiet.accounts.models import ApiToken
+from custodiet.api.body import BodyError, read_request
+from custodiet.api.schemas import Errors, RequestDetail, RequestOut, request_schemas
+from custodiet.cases.actions import WorkflowError, take_in
+from custodiet.cases.models import Case
+from custodiet.policy.model import ID_PATTERN
+from custodiet.records.actions import RecordError
+
+logger = logging.getLogger(__name__)
+
+CAPABILITY = "can_submit_by_api"
+# How stale a token's `last_used_at` may be: one write a minute, not one per call.
+LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
+REALM = 'Bearer realm="custodiet"'
+
+
+class PartnerToken(HttpBearer):
+    """`Authorization: Bearer <token>`: a live token of an active user, or no one."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
+        found = ApiToken.find(token)
+        if found is None or not found.user.is_active:
+            return None
+        _note_use(found)
+        return found
+
+
+def _note_use(token: ApiToken) -> None:
+    now = timezone.now()
+    stale = now - LAST_USED_RESOLUTION
+    if token.last_used_at is not None and token.last_used_at > stale:
+        return
+    # Conditional, so concurrent calls in the same minute write it once.
+    ApiToken.objects.filter(pk=token.pk).filter(
+        Q(last_used_at__isnull=True) | Q(last_used_at__lte=stale)
+    ).update(last_used_at=now)
+
+
+class CustodietAPI(NinjaAPI):
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> Any:
+        # The request body is read raw (so errors name fields as the contract does); its
+        # schema is published from the contract's model all the same.
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema["components"]["schemas"].update(request_schemas(REF_TEMPLATE))
+        return schema
+
+
+api = CustodietAPI(
+    title="Custodiet",
+    version=__version__,
+    description=(
+        "Submit requests for residents' personal information in the contract format "
+        "(contract/REQUESTS.md) and read back the decision and the case's history. "
+        "Authenticate with `Authorization: Bearer <token>` (`custodiet tokens create`)."
+    ),
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+    # validatorUrl off: Swagger UI would otherwise fetch a badge from a third-party host.
+    docs=Swagger(settings={"validatorUrl": None}),
+    urls_namespace="api",
+    auth=PartnerToken(),
+)
+
+
+def _errors(request: HttpRequest, status: int, problems: list[tuple[str, str]]) -> HttpResponse:
+    body = {"errors": [{"field": field, "message": message} for field, message in problems]}
+    return api.create_response(request, body, status=status)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    given = "Authorization" in request.headers
+    message = "the token is unknown or revoked" if given else "send Authorization: Bearer <token>"
+    response = _errors(request, 401, [("Authorization", message)])
+    response["WWW-Authenticate"] = REALM + (', error="invalid_token"' if given else "")
+    return response
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return _errors(request, 403, [("Authorization", str(exc) or "not allowed")])
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return _errors(request, 404, [("id", "no request with this id in your agency")])
+
+
+@api.exception_handler(BodyError)
+def _bad_body(request: HttpRequest, exc: BodyError) -> HttpResponse:
+    return _errors(request, exc.status, exc.problems)
+
+
+def _answer(case: Case) -> dict[str, Any]:
+    record = case.request
+    return {
+        "id": record.public_id,
+        "state": case.state,
+        # In UTC, whatever offset the sender wrote: the same answer from POST and GET.
+        "received_at": record.received_at.astimezone(dt.UTC),
+        "decision": record.decisions.latest("id").payload,
+    }
+
+
+ERRORS = {code: Errors for code in (400, 401, 403, 409, 413, 422, 503)}
+
+
+@api.post(
+    "/v1/requests",
+    response={201: RequestOut, **ERRORS},
+    url_name="requests",
+    tags=["requests"],
+    summary="Submit a request",
+    description=(
+        "Records the request, decides it under the policy in force on `received_at`, and "
+        "opens its case; the answer carries the decision. Missing `channel` means `api`. "
+        "Invalid input records nothing and answers 422 naming each offending field."
+    ),
+    exclude_none=True,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": REF_TEMPLATE.format(model="Request")}}
+            },
+        }
+    },
+)
+def submit_request(request: HttpRequest, response: HttpResponse) -> Status[dict[str, Any]]:
+    token: ApiToken = request.auth
+    membership = require(token.user, CAPABILITY)
+    contract_request = read_request(request, channel="api")
+    try:
+        case = take_in(contract_request, by=token.user, agency=membership.agency)
+    except RecordError as exc:
+        return Status(409, {"errors": [{"field": "id", "message": str(exc)}]})
+    except WorkflowError as exc:
+        # The deployment cannot notify anyone; nothing was recorded, the sender may retry.
+        logger.error("API request not taken in: %s", exc)
+        return Status(503, {"errors": [{"field": "request", "message": str(exc)}]})
+    location = reverse("api:request", kwargs={"id": case.request.public_id})
+    response["Location"] = request.build_absolute_uri(location)
+    return Status(201, _answer(case))
+
+
+@api.get(
+    "/v1/requests/{id}",
+    response={200: RequestDetail, 401: Errors, 403: Errors, 404: Errors},
+    url_name="request",
+    tags=["requests"],
+    summary="Read a request of your agency",
+    description="The decision, the case's state and its history, each step with its ledger index.",
+    exclude_none=True,
+)
+def read_case(
+    request: HttpRequest,
+    id: str = Path(..., description="the id the POST answered with"),
+) -> dict[str, Any]:
+    token: ApiToken = request.auth
+    require(token.user, CAPABILITY)
+    if not re.fullmatch(ID_PATTERN, id):
+        # Not an id this API accepts or hands out; refusing it here also keeps bytes such
+        # as NUL (which PostgreSQL rejects) away from the database.
+        raise Http404("no such case")
+    case = get_case_for_user(token.user, id, CAPABILITY)
+    events = case.request.events.select_related("ledger_entry").order_by("id")
+    return {
+        **_answer(case),
+        "history": [
+            {
+                "kind": event.kind,
+                "at": event.at,
+                "actor": event.actor,
+                "ledger_index": event.ledger_entry.index,
+            }
+            for event in events
+        ],
+    }

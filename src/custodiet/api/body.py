@@ -1,0 +1,57 @@
+"""Reading a request body into a contract request.
+
+`parse_request` decides what a request may hold (the contract, and what a record and a
+ledger leaf can keep); this module adds what is HTTP's: the body's size, whether it is
+JSON at all, and the channel a request sent to the API came by.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest
+
+from custodiet.policy.model import MAX_DEPTH, Request, RequestError, parse_request
+
+
+class BodyError(Exception):
+    """The body cannot be taken in; `status` is the HTTP status, `problems` name the fields."""
+
+    def __init__(self, status: int, problems: list[tuple[str, str]]) -> None:
+        self.status = status
+        self.problems = problems
+        super().__init__("; ".join(f"{field}: {message}" for field, message in problems))
+
+
+def read_request(http_request: HttpRequest, *, channel: str) -> Request:
+    """The contract request in the body, with `channel` filled in when the sender gave none."""
+    data = _decode(http_request)
+    try:
+        request = parse_request(data)
+    except RequestError as error:
+        raise BodyError(422, error.problems) from None
+    return request if request.channel else request.model_copy(update={"channel": channel})
+
+
+def _decode(http_request: HttpRequest) -> Any:
+    try:
+        body = http_request.body
+    except RequestDataTooBig:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        raise BodyError(413, [("request", f"the body is larger than {limit:,} bytes")]) from None
+    try:
+        return json.loads(body)
+    except UnicodeDecodeError:
+        raise BodyError(400, [("request", "not valid JSON: the body is not UTF-8")]) from None
+    except json.JSONDecodeError as exc:
+        raise BodyError(
+            400, [("request", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")]
+        ) from None
+    except RecursionError:
+        raise BodyError(400, [("request", f"nested more than {MAX_DEPTH} levels deep")]) from None
+    except ValueError as exc:
+        # Python's own limits, such as an integer of more than 4300 digits.
+        raise BodyError(400, [("request", f"not valid JSON: {exc}")]) from None

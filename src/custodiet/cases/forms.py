@@ -1,0 +1,191 @@
+"""Forms of the case pages: intake of a request, the work queue's filter, and the actions.
+
+Intake is the explorer's request form (`custodiet.web.forms.RequestForm`) with what a real
+request adds: the person whose records are sought, the channel it came by, and the legal
+documents the requester offered, kept as uploaded. The receiving agency is the clerk's
+own, never typed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from custodiet.accounts.models import Agency
+from custodiet.cases.actions import Upload
+from custodiet.cases.models import State
+from custodiet.web.forms import (
+    CONTRACT_FIELDS,
+    MAX_PDF_PAGES,
+    MultipleFileInput,
+    MultiplePdfField,
+    PdfDocument,
+    RequestForm,
+    UswdsBoundField,
+    read_pdf,
+    vocabulary_label,
+)
+
+# How requests reach a clerk; portal, API and database requests arrive by other doors.
+INTAKE_CHANNELS = ("phone", "email", "mail", "in_person")
+MAX_DOCUMENTS = 10
+
+
+class IntakeForm(RequestForm):
+    """A request taken by phone, email, mail or at the counter, with its documents."""
+
+    receiving_agency = None  # the clerk's agency, set by the form's owner
+    channel = forms.ChoiceField(
+        label="How it arrived",
+        choices=[
+            ("", "Choose one"),
+            *((value, vocabulary_label(value)) for value in INTAKE_CHANNELS),
+        ],
+        widget=forms.Select(attrs={"class": "usa-select"}),
+    )
+    subject_name = forms.CharField(
+        label="Person's name",
+        required=False,
+        widget=forms.TextInput(attrs={"class": "usa-input", "autocomplete": "off"}),
+    )
+    subject_date_of_birth = forms.DateField(
+        label="Person's date of birth",
+        required=False,
+        widget=forms.DateInput(attrs={"class": "usa-input", "type": "date"}, format="%Y-%m-%d"),
+    )
+    subject_license_number = forms.CharField(
+        label="Person's driver's license or ID number",
+        required=False,
+        widget=forms.TextInput(attrs={"class": "usa-input", "autocomplete": "off"}),
+    )
+    documents = MultiplePdfField(
+        label="Upload the documents as PDFs",
+        required=False,
+        widget=MultipleFileInput(attrs={"class": "usa-input", "accept": "application/pdf,.pdf"}),
+        help_text=(
+            f"You may choose several files, each at most 5 MB and {MAX_PDF_PAGES} pages. "
+            "They are kept with the case with their SHA-256, and their text is read to "
+            "classify them; the first one's text replaces the text typed above."
+        ),
+    )
+
+    contract_fields = CONTRACT_FIELDS | {
+        "subjects": "subject_name",
+        "subjects[0].name": "subject_name",
+        "subjects[0].date_of_birth": "subject_date_of_birth",
+        "subjects[0].license_number": "subject_license_number",
+        "legal_process": "documents",
+    }
+
+    def __init__(self, *args: Any, agency: Agency, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.agency = agency
+        self.pdfs: list[PdfDocument] = []
+
+    def clean_documents(self) -> list[PdfDocument]:
+        uploads = self.cleaned_data["documents"]
+        if len(uploads) > MAX_DOCUMENTS:
+            raise ValidationError(f"Upload at most {MAX_DOCUMENTS} documents at a time.")
+        problems = []
+        for upload in uploads:
+            try:
+                self.pdfs.append(read_pdf(upload))
+            except ValidationError as error:
+                problems.extend(f"{upload.name}: {message}" for message in error.messages)
+        if problems:
+            raise ValidationError(problems)
+        return self.pdfs
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if self.pdfs:
+            cleaned["process_text"] = self.pdfs[0].text
+            # Show the text the decision is made on, in the box it replaced, should the
+            # form come back with a problem (the files themselves must be chosen again).
+            self.data = self.data.copy()
+            self.data["process_text"] = self.pdfs[0].text
+        return cleaned
+
+    def contract(self) -> dict[str, Any]:
+        request = super().contract()
+        data = self.cleaned_data
+        request["receiving_agency"] = self.agency.code
+        born = data["subject_date_of_birth"]
+        subject = {
+            key: value
+            for key, value in {
+                "name": data["subject_name"],
+                "date_of_birth": born.isoformat() if born else None,
+                "license_number": data["subject_license_number"],
+            }.items()
+            if value
+        }
+        if subject:
+            request["subjects"] = [subject]
+        # The first PDF is the document the fields describe; each further one is a
+        # document of its own, known only by its text.
+        extra = [{"text": pdf.text} for pdf in self.pdfs[1:]]
+        if extra:
+            request["legal_process"] = [*request["legal_process"], *extra]
+        return request
+
+    def uploads(self) -> list[Upload]:
+        return [Upload(pdf.filename, pdf.content, pdf.text) for pdf in self.pdfs]
+
+
+class QueueFilterForm(forms.Form):
+    bound_field_class = UswdsBoundField
+
+    state = forms.ChoiceField(
+        label="Show",
+        required=False,
+        choices=[("", "My queue"), *State.choices],
+        widget=forms.Select(attrs={"class": "usa-select"}),
+    )
+
+
+def _reason(label: str, help_text: str) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        help_text=help_text,
+        widget=forms.Textarea(attrs={"class": "usa-textarea", "rows": "3"}),
+    )
+
+
+class CounselForm(forms.Form):
+    bound_field_class = UswdsBoundField
+    prefix = "counsel"
+
+    decision = forms.ChoiceField(
+        label="Counsel's decision",
+        choices=[
+            (
+                "release",
+                "Release: the law allows it; a supervisor approves before anything is sent",
+            ),
+            ("refuse", "Refuse: the law does not allow it; the refusal letter is sent"),
+        ],
+        widget=forms.RadioSelect(attrs={"class": "usa-radio__input"}),
+    )
+    reason = _reason("Reason", "Recorded in the case's history and in the ledger.")
+
+
+class SendBackForm(forms.Form):
+    bound_field_class = UswdsBoundField
+    prefix = "send_back"
+
+    reason = _reason("Why it is sent back", "The clerks see this; it is kept in the ledger.")
+
+
+class ResubmitForm(forms.Form):
+    bound_field_class = UswdsBoundField
+    prefix = "resubmit"
+
+    note = forms.CharField(
+        label="What was changed or checked",
+        required=False,
+        help_text="Optional. Kept in the case's history and in the ledger.",
+        widget=forms.Textarea(attrs={"class": "usa-textarea", "rows": "3"}),
+    )

@@ -1,0 +1,104 @@
+"""A case is a recorded request moving through the workflow.
+
+Its state changes only through `custodiet.cases.actions`, each change written with its
+event and ledger entry. Uploaded documents and issued letters are insert-only, kept with
+their SHA-256 so the ledger can vouch for exactly what was received and sent.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from custodiet.accounts.models import Agency
+from custodiet.records.models import RequestRecord
+
+
+class State(models.TextChoices):
+    WITH_COUNSEL = "with_counsel", "With counsel"
+    AWAITING_APPROVAL = "awaiting_approval", "Awaiting a supervisor"
+    SENT_BACK = "sent_back", "Sent back by the supervisor"
+    APPROVED = "approved", "Approved for release"
+    TO_REFUSE = "to_refuse", "To refuse"
+    RELEASED = "released", "Released"
+    REFUSED = "refused", "Refused"
+
+
+OPEN_STATES = (
+    State.WITH_COUNSEL,
+    State.AWAITING_APPROVAL,
+    State.SENT_BACK,
+    State.APPROVED,
+    State.TO_REFUSE,
+)
+
+
+class Case(models.Model):
+    request = models.OneToOneField(RequestRecord, on_delete=models.PROTECT, related_name="case")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="cases")
+    state = models.CharField(max_length=20, choices=State.choices, db_index=True)
+    taken_in_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    counsel_reason = models.TextField(blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    supervisor_notified_at = models.DateTimeField(null=True, blank=True)
+    due_on = models.DateField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["due_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.request.public_id} ({self.get_state_display()})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+
+class Document(models.Model):
+    """A legal document the requester offered, as uploaded."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="documents")
+    filename = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    content = models.BinaryField()
+    text = models.TextField(blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class Letter(models.Model):
+    """A refusal letter or a release package, as issued."""
+
+    class Kind(models.TextChoices):
+        REFUSAL = "refusal", "Refusal letter"
+        RELEASE = "release", "Release package"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="letters")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    language = models.CharField(max_length=2, choices=[("en", "English"), ("es", "Español")])
+    sha256 = models.CharField(max_length=64)
+    pdf = models.BinaryField()
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    issued_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.language}) for {self.case}"

@@ -1,0 +1,632 @@
+"""The pages staff work cases in: the work queue, intake, the case, its files and proofs.
+
+Each view is a thin adapter: parse the input, check access with
+`custodiet.accounts.access`, call one action of `custodiet.cases.actions`, render. A
+refusal (PermissionDenied) is a 403 page that says why; an unknown case and another
+agency's case are the same 404 page. Every POST redirects to the case once it succeeded.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import unicodedata
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page, Paginator
+from django.db.models import BooleanField, Q, Value, When
+from django.db.models import Case as Switch
+from django.db.models.functions import Length
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from custodiet.accounts.access import agency_cases, get_case_for_user, require
+from custodiet.accounts.models import Membership
+from custodiet.cases import actions
+from custodiet.cases.forms import (
+    CounselForm,
+    IntakeForm,
+    QueueFilterForm,
+    ResubmitForm,
+    SendBackForm,
+)
+from custodiet.cases.models import OPEN_STATES, Case, State
+from custodiet.ledger import store
+from custodiet.ledger.models import Checkpoint, Entry
+from custodiet.merkle.rfc6962 import leaf_hash
+from custodiet.merkle.verify import ProofError, verify_inclusion
+from custodiet.policy.model import DECISION_ADAPTER, RequestError, parse_request
+from custodiet.policy.packs import get_pack
+from custodiet.records.actions import RecordError
+from custodiet.web.forms import vocabulary_label
+from custodiet.web.views import present_decision
+
+PAGE_SIZE = 25
+# Two requests from the same organization about the same person this close together are
+# probably one request sent twice (by email and then by mail, say).
+DUPLICATE_WINDOW = dt.timedelta(days=14)
+
+# USWDS utility colours for each state's tag, each at least 4.5:1 against its text.
+STATE_TAGS = {
+    State.WITH_COUNSEL: "bg-gold text-ink",
+    State.AWAITING_APPROVAL: "bg-primary-dark",
+    State.SENT_BACK: "bg-accent-warm-darker",
+    State.APPROVED: "bg-success-darker",
+    State.TO_REFUSE: "bg-error-dark",
+    State.RELEASED: "bg-base-darker",
+    State.REFUSED: "bg-base-darker",
+}
+EVENTS = {
+    "request.received": "Request received and recorded",
+    "request.decided": "Decided by the rules",
+    "case.opened": "Case opened",
+    "supervisor.notified": "Supervisors notified by email",
+    "counsel.decided": "Counsel decided",
+    "supervisor.approved": "Approved for release by a supervisor",
+    "supervisor.sent_back": "Sent back by a supervisor",
+    "case.resubmitted": "Resubmitted to the supervisors",
+    "request.released": "Released with the release package",
+    "request.refused": "Refused with the refusal letter",
+}
+# What happens next, for a person who has no step to take on the case now.
+WAITING_FOR = {
+    State.WITH_COUNSEL: "Counsel decides this request next.",
+    State.AWAITING_APPROVAL: "A supervisor approves it, or sends it back, next.",
+    State.SENT_BACK: "A clerk resubmits it to the supervisors, or sends the refusal letter, next.",
+    State.APPROVED: "A clerk sends the release package next.",
+    State.TO_REFUSE: "A clerk sends the refusal letter next.",
+    State.RELEASED: "The case is closed: the release package was sent.",
+    State.REFUSED: "The case is closed: the refusal letter was sent.",
+}
+OUTCOME_WORDS = {"refuse": "refuse", "legal_review": "counsel must review", "eligible": "eligible"}
+
+
+def staff_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Sign in first; a refusal or an unknown case is a page that says so; nothing is cached."""
+
+    @login_required
+    @never_cache
+    @wraps(view)
+    def page(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except PermissionDenied as denial:
+            # After a refused step, lead back to the case; a page refused outright, home.
+            back = kwargs.get("public_id") if request.method == "POST" else None
+            context = {"reason": str(denial), "public_id": back}
+            return render(request, "cases/denied.html", context, status=403)
+        except Http404:
+            return render(request, "cases/not_found.html", status=404)
+
+    return page
+
+
+# Which cases a page lists. The access helpers decide who sees a single case; a list is
+# always the signed-in person's own agency's, scoped here and nowhere else.
+
+
+def _my_queue(membership: Membership) -> Q:
+    """The cases a role works on when no state is chosen."""
+    if membership.can_take_in or membership.can_close:
+        return Q(state__in=OPEN_STATES)
+    if membership.can_decide_legal_review:
+        return Q(state=State.WITH_COUNSEL)
+    return Q()  # privacy officers and auditors read them all
+
+
+def _needs_me(membership: Membership, user: Any) -> Q | None:
+    """The cases waiting for this person's next step, listed first."""
+    if membership.can_approve:
+        return Q(state=State.AWAITING_APPROVAL) & ~Q(taken_in_by=user) & ~Q(decided_by=user)
+    if membership.can_close:
+        return Q(state__in=[State.TO_REFUSE, State.APPROVED, State.SENT_BACK])
+    if membership.can_decide_legal_review:
+        return Q(state=State.WITH_COUNSEL)
+    return None
+
+
+def _possible_duplicates(membership: Membership, case: Case) -> list[Case]:
+    """Other cases from the same organization about the same person within 14 days."""
+    record = case.request
+    names, licenses = _subject_keys(record.payload)
+    if not names and not licenses:
+        return []
+    nearby = (
+        agency_cases(membership)
+        .filter(
+            request__requester_organization__iexact=record.requester_organization.strip(),
+            request__received_at__gte=record.received_at - DUPLICATE_WINDOW,
+            request__received_at__lte=record.received_at + DUPLICATE_WINDOW,
+        )
+        .exclude(pk=case.pk)
+        .order_by("request__received_at", "id")
+    )
+    found = []
+    for other in nearby:
+        other_names, other_licenses = _subject_keys(other.request.payload)
+        if names & other_names or licenses & other_licenses:
+            found.append(other)
+    return found
+
+
+def _subject_keys(payload: dict[str, Any]) -> tuple[set[str], set[str]]:
+    """Subjects' names and license numbers, written the same way whatever the typing."""
+    names, licenses = set(), set()
+    for subject in payload.get("subjects") or ():
+        name = " ".join(unicodedata.normalize("NFKC", subject.get("name") or "").casefold().split())
+        number = "".join(ch for ch in (subject.get("license_number") or "") if ch.isalnum())
+        if name:
+            names.add(name)
+        if number:
+            licenses.add(number.upper())
+    return names, licenses
+
+
+# The work queue -------------------------------------------------------------------------
+
+
+@staff_page
+@require_safe
+def queue(request: HttpRequest) -> HttpResponse:
+    membership = require(request.user, "can_see_cases")
+    form = QueueFilterForm(request.GET)
+    state = form.cleaned_data["state"] if form.is_valid() else ""
+    cases = agency_cases(membership).filter(Q(state=state) if state else _my_queue(membership))
+    needs_me = _needs_me(membership, request.user)
+    if needs_me is not None:
+        cases = cases.annotate(
+            needs_me=Switch(
+                When(needs_me, then=Value(True)), default=Value(False), output_field=BooleanField()
+            )
+        ).order_by("-needs_me", "due_on", "id")
+    else:
+        cases = cases.order_by("-request__received_at", "-id")
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    context = {
+        "nav": "cases",
+        "form": form,
+        "state": State(state).label if state else None,
+        "read_only": not (
+            membership.can_close or membership.can_approve or membership.can_decide_legal_review
+        ),
+        "membership": membership,
+        "page": page,
+        "page_links": _page_links(page),
+        "rows": [_row(case, today) for case in page.object_list],
+    }
+    return render(request, "cases/queue.html", context)
+
+
+def _row(case: Case, today: dt.date) -> dict[str, Any]:
+    record = case.request
+    return {
+        "case": case,
+        "public_id": record.public_id,
+        "received": timezone.localtime(record.received_at),
+        "requester": record.requester_organization,
+        "records": [vocabulary_label(item) for item in record.payload.get("records_requested", [])],
+        "tag": STATE_TAGS[State(case.state)],
+        "needs_me": getattr(case, "needs_me", False),
+        **_deadline(case, today),
+    }
+
+
+def _deadline(case: Case, today: dt.date) -> dict[str, Any]:
+    received = timezone.localdate(case.request.received_at)
+    return {
+        "received_on": received,
+        "age": (today - received).days,
+        "due_on": case.due_on,
+        "overdue": case.is_open and case.due_on < today,
+        "days_left": max(0, (case.due_on - today).days),
+        "days_overdue": max(0, (today - case.due_on).days),
+        "closed_late": case.closed_at is not None
+        and timezone.localdate(case.closed_at) > case.due_on,
+    }
+
+
+def _page_links(page: Page) -> list[int | None]:
+    """The first, last and nearby page numbers; None stands for the pages skipped."""
+    last = page.paginator.num_pages
+    shown = sorted({1, last, *range(max(1, page.number - 1), min(last, page.number + 1) + 1)})
+    links: list[int | None] = []
+    for number in shown:
+        if links and number - (links[-1] or 0) > 1:
+            links.append(None)
+        links.append(number)
+    return links
+
+
+# Intake ---------------------------------------------------------------------------------
+
+
+@staff_page
+@require_http_methods(["GET", "HEAD", "POST"])
+def intake(request: HttpRequest) -> HttpResponse:
+    membership = require(request.user, "can_take_in")
+    failure = None
+    if request.method == "POST":
+        form = IntakeForm(request.POST, request.FILES, agency=membership.agency)
+        if form.is_valid():
+            try:
+                parsed = parse_request(form.contract())
+            except RequestError as error:
+                form.add_contract_problems(error.problems)
+            else:
+                try:
+                    case = actions.take_in(
+                        parsed, by=request.user, agency=membership.agency, uploads=form.uploads()
+                    )
+                except (actions.WorkflowError, RecordError) as error:
+                    failure = str(error)
+                else:
+                    messages.success(
+                        request,
+                        f"Request {case.request.public_id} is recorded and decided: "
+                        f"{case.get_state_display().lower()}.",
+                    )
+                    return redirect("case", case.request.public_id)
+    else:
+        now = timezone.localtime()
+        form = IntakeForm(
+            agency=membership.agency,
+            initial={
+                "received_date": now.date(),
+                "received_time": now.time().replace(second=0, microsecond=0),
+            },
+        )
+    context = {
+        "nav": "intake",
+        "form": form,
+        "agency": membership.agency,
+        "errors": form.error_summary() if form.is_bound else [],
+        "failure": failure,
+        "files_dropped": form.is_bound and bool(request.FILES) and (bool(form.errors) or failure),
+    }
+    return render(request, "cases/intake.html", context, status=409 if failure else 200)
+
+
+# The case -------------------------------------------------------------------------------
+
+
+@staff_page
+@require_safe
+def case(request: HttpRequest, public_id: str) -> HttpResponse:
+    membership = require(request.user, "can_see_cases")
+    return _case_page(request, membership, get_case_for_user(request.user, public_id))
+
+
+def _case_page(
+    request: HttpRequest,
+    membership: Membership,
+    case: Case,
+    *,
+    bound: dict[str, Any] | None = None,
+    failure: str | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    record = case.request
+    decided = record.decisions.order_by("-id").first()
+    result = None
+    if decided is not None:
+        decision = DECISION_ADAPTER.validate_python(decided.payload)
+        result = present_decision(
+            decision, record.payload, get_pack(settings.CUSTODIET_POLICY_PACK)
+        )
+    took_part = request.user.pk in (case.taken_in_by_id, case.decided_by_id)
+    events = record.events.select_related("ledger_entry").order_by("id")
+    # The files' bytes stay in the database; the page needs only their sizes.
+    documents = case.documents.defer("content").annotate(size=Length("content")).order_by("id")
+    context = {
+        "nav": "cases",
+        "case": case,
+        "record": record,
+        "public_id": record.public_id,
+        "tag": STATE_TAGS[State(case.state)],
+        "received_at": timezone.localtime(record.received_at),
+        "deadline": _deadline(case, timezone.localdate()),
+        "may": _may(membership, case, took_part),
+        "took_part": took_part,
+        "waiting_for": WAITING_FOR[State(case.state)],
+        "forms": {
+            "counsel": CounselForm(),
+            "send_back": SendBackForm(),
+            "resubmit": ResubmitForm(),
+            **(bound or {}),
+        },
+        "failure": failure,
+        "duplicates": _possible_duplicates(membership, case),
+        "request_facts": _request_facts(record.payload),
+        "result": result,
+        "documents": documents,
+        "letters": case.letters.defer("pdf").annotate(size=Length("pdf")),
+        "history": [_event(event) for event in events],
+    }
+    return render(request, "cases/case.html", context, status=status)
+
+
+def _may(membership: Membership, case: Case, took_part: bool) -> dict[str, bool]:
+    """The steps this person may take on the case now; the actions check them again."""
+    return {
+        "counsel": membership.can_decide_legal_review and case.state == State.WITH_COUNSEL,
+        "approve": membership.can_approve
+        and case.state == State.AWAITING_APPROVAL
+        and not took_part,
+        "resubmit": membership.can_take_in and case.state == State.SENT_BACK,
+        "release": membership.can_close and case.state == State.APPROVED,
+        "refuse": membership.can_close and case.state in (State.TO_REFUSE, State.SENT_BACK),
+    }
+
+
+def _request_facts(payload: dict[str, Any]) -> list[tuple[str, str]]:
+    """The request as a list of (label, value), in the order a person reads it."""
+    requester = payload.get("requester") or {}
+    investigation = payload.get("criminal_investigation") or {}
+    facts = [
+        ("How it arrived", vocabulary_label(payload.get("channel", "")) or "Not stated"),
+        ("Receiving agency", payload.get("receiving_agency", "")),
+        ("Requester", requester.get("name", "")),
+        ("Organization", requester.get("organization", "")),
+        ("Component", requester.get("component", "")),
+        ("ORI", requester.get("ori", "")),
+        ("Level of government", vocabulary_label(requester.get("level", ""))),
+        (
+            "Records requested",
+            ", ".join(vocabulary_label(item) for item in payload.get("records_requested", [])),
+        ),
+        ("Purpose", payload.get("purpose", "")),
+        ("Purpose category", vocabulary_label(payload.get("purpose_category", ""))),
+        ("Case number", investigation.get("case_number", "")),
+        ("Offence", investigation.get("offense", "")),
+        ("Claimed legal requirement", payload.get("claimed_legal_requirement", "")),
+        ("Certification signed on", (payload.get("certification") or {}).get("signed_on", "")),
+        ("Bulk access", "Yes" if payload.get("bulk") else ""),
+        ("Facial recognition search", "Yes" if payload.get("facial_recognition") else ""),
+    ]
+    for number, subject in enumerate(payload.get("subjects") or (), start=1):
+        parts = [
+            subject.get("name"),
+            f"born {subject['date_of_birth']}" if subject.get("date_of_birth") else None,
+            f"license {subject['license_number']}" if subject.get("license_number") else None,
+        ]
+        facts.append((f"Person {number}", ", ".join(part for part in parts if part)))
+    for number, document in enumerate(payload.get("legal_process") or (), start=1):
+        described = [
+            vocabulary_label(document["kind"]) if document.get("kind") else None,
+            f"form {document['form']}" if document.get("form") else None,
+            document.get("title"),
+            f"issued by {document['issued_by']}" if document.get("issued_by") else None,
+            f"signed by {document['signed_by']}" if document.get("signed_by") else None,
+        ]
+        summary = ", ".join(part for part in described if part) or "Described by its text only"
+        facts.append((f"Legal document {number}", summary))
+    return [(label, str(value)) for label, value in facts if value]
+
+
+def _event(event: Any) -> dict[str, Any]:
+    payload = event.payload
+    details = []
+    if event.kind == "request.decided":
+        outcome = payload.get("decision", {}).get("outcome", "")
+        details.append(OUTCOME_WORDS.get(outcome, outcome))
+    if event.kind == "counsel.decided":
+        details.append("release" if payload.get("release") else "refuse")
+    if "to_state" in payload and event.kind == "case.opened":
+        details.append(State(payload["to_state"]).label.lower())
+    if payload.get("recipients"):
+        details.append(
+            f"{payload['recipients']} recipient{'s' if payload['recipients'] != 1 else ''}"
+        )
+    if payload.get("document_sha256"):
+        count = len(payload["document_sha256"])
+        details.append(f"{count} document{'s' if count != 1 else ''}")
+    entry = getattr(event, "ledger_entry", None)
+    return {
+        "at": event.at,
+        "actor": event.actor,
+        "what": EVENTS.get(event.kind, event.kind),
+        "details": "; ".join(details),
+        "reason": payload.get("reason") or payload.get("note") or "",
+        "entry": entry.index if entry is not None else None,
+    }
+
+
+# Actions --------------------------------------------------------------------------------
+
+
+def _act(
+    request: HttpRequest,
+    public_id: str,
+    capability: str,
+    step: Callable[[Case, Any], tuple[Case, str]],
+    form_class: type | None = None,
+) -> HttpResponse:
+    """Check access, validate, call the action; redirect on success, else show why."""
+    membership = require(request.user, capability)
+    case = get_case_for_user(request.user, public_id, capability)
+    form = form_class(request.POST) if form_class else None
+    if form is not None and not form.is_valid():
+        return _case_page(request, membership, case, bound={form.prefix: form})
+    try:
+        case, done = step(case, form.cleaned_data if form is not None else {})
+    except actions.WorkflowError as error:
+        bound = {form.prefix: form} if form is not None else None
+        return _case_page(request, membership, case, bound=bound, failure=str(error), status=409)
+    messages.success(request, done)
+    return redirect("case", public_id)
+
+
+@staff_page
+@require_POST
+def counsel(request: HttpRequest, public_id: str) -> HttpResponse:
+    def step(case: Case, data: dict[str, Any]) -> tuple[Case, str]:
+        release = data["decision"] == "release"
+        case = actions.counsel_decide(case, by=request.user, release=release, reason=data["reason"])
+        if release:
+            return (
+                case,
+                "Counsel's decision is recorded: release. The supervisors were emailed to approve it.",
+            )
+        return case, "Counsel's decision is recorded: refuse. The refusal letter can now be sent."
+
+    return _act(request, public_id, "can_decide_legal_review", step, CounselForm)
+
+
+@staff_page
+@require_POST
+def approve(request: HttpRequest, public_id: str) -> HttpResponse:
+    def step(case: Case, data: dict[str, Any]) -> tuple[Case, str]:
+        case = actions.approve(case, by=request.user)
+        return case, "Approved for release. The release package can now be sent."
+
+    return _act(request, public_id, "can_approve", step)
+
+
+@staff_page
+@require_POST
+def send_back(request: HttpRequest, public_id: str) -> HttpResponse:
+    def step(case: Case, data: dict[str, Any]) -> tuple[Case, str]:
+        case = actions.send_back(case, by=request.user, reason=data["reason"])
+        return case, "Sent back, with your reason. Nothing may be released until it is approved."
+
+    return _act(request, public_id, "can_approve", step, SendBackForm)
+
+
+@staff_page
+@require_POST
+def resubmit(request: HttpRequest, public_id: str) -> HttpResponse:
+    def step(case: Case, data: dict[str, Any]) -> tuple[Case, str]:
+        case = actions.resubmit(case, by=request.user, note=data["note"])
+        return case, "Resubmitted. The supervisors were emailed to approve it."
+
+    return _act(request, public_id, "can_take_in", step, ResubmitForm)
+
+
+@staff_page
+@require_POST
+def release(request: HttpRequest, public_id: str) -> HttpResponse:
+    def step(case: Case, data: dict[str, Any]) -> tuple[Case, str]:
+        case = actions.release(case, by=request.user)
+        return (
+            case,
+            "Released. The release package is issued in English and Spanish; download it below.",
+        )
+
+    return _act(request, public_id, "can_close", step)
+
+
+@staff_page
+@require_POST
+def refuse(request: HttpRequest, public_id: str) -> HttpResponse:
+    def step(case: Case, data: dict[str, Any]) -> tuple[Case, str]:
+        case = actions.refuse(case, by=request.user)
+        return (
+            case,
+            "Refused. The refusal letter is issued in English and Spanish; download it below.",
+        )
+
+    return _act(request, public_id, "can_close", step)
+
+
+# Files ----------------------------------------------------------------------------------
+
+
+def _attachment(content: bytes, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+@staff_page
+@require_safe
+def document(request: HttpRequest, public_id: str, document_id: int) -> HttpResponse:
+    case = get_case_for_user(request.user, public_id)
+    found = case.documents.filter(pk=document_id).first()
+    if found is None:
+        raise Http404("no such document")
+    return _attachment(bytes(found.content), "application/pdf", found.filename)
+
+
+@staff_page
+@require_safe
+def letter(request: HttpRequest, public_id: str, letter_id: int) -> HttpResponse:
+    case = get_case_for_user(request.user, public_id)
+    found = case.letters.filter(pk=letter_id).first()
+    if found is None:
+        raise Http404("no such letter")
+    filename = f"{public_id}-{found.kind}-{found.language}.pdf"
+    return _attachment(bytes(found.pdf), "application/pdf", filename)
+
+
+# Proofs ---------------------------------------------------------------------------------
+
+
+def _b64(value: bytes) -> str:
+    return base64.b64encode(value).decode()
+
+
+@staff_page
+@require_safe
+def proof(request: HttpRequest, public_id: str, entry: int) -> HttpResponse:
+    case = get_case_for_user(request.user, public_id)
+    row = (
+        Entry.objects.select_related("event__request")
+        .filter(index=entry, event__request=case.request)
+        .first()
+    )
+    if row is None:
+        raise Http404("no such entry in this case")
+    data = bytes(row.data)
+    leaf = leaf_hash(data)
+    # A proof is against the latest signed checkpoint; an entry newer than it is proved
+    # against the current tree head, which the page says is not signed yet.
+    latest = Checkpoint.objects.order_by("-size").first()
+    signed = latest is not None and latest.size > row.index
+    size = latest.size if latest is not None and signed else store.size()
+    root = b""
+    nodes: list[bytes] = []
+    problem = None
+    try:
+        root = bytes(latest.root) if latest is not None and signed else store.root(size)
+        nodes = store.prove_inclusion(row.index, size)
+        verify_inclusion(leaf, row.index, size, nodes, root)
+    except (ProofError, store.LedgerError) as error:
+        problem = str(error)
+    matches_event = store.event_leaf(row.event) == data
+    shown = {
+        "index": row.index,
+        "tree_size": size,
+        "leaf_hash": _b64(leaf),
+        "data": _b64(data),
+        "proof": [_b64(node) for node in nodes],
+        "root": _b64(root),
+        "checkpoint": latest.note if signed else None,
+    }
+    context = {
+        "nav": "cases",
+        "case": case,
+        "public_id": public_id,
+        "entry": row,
+        "event": _event(row.event),
+        "signed": signed,
+        "latest": latest,
+        "size": size,
+        "problem": problem,
+        "matches_event": matches_event,
+        "verified": problem is None and matches_event,
+        "proof_json": json.dumps(shown, indent=2),
+        "leaf_json": json.dumps(json.loads(data), indent=2, ensure_ascii=False),
+    }
+    return render(request, "cases/proof.html", context)
