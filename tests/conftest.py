@@ -39,9 +39,14 @@ def password() -> str:
 @pytest.fixture
 def counsel(db, django_user_model):
     """The agency's counsel, who decides the requests the rules route to legal review."""
-    return django_user_model.objects.create_user(
+    from custodiet.accounts.models import Agency, Membership, Role
+
+    agency, _ = Agency.objects.get_or_create(code="CO-DOR-DMV", defaults={"name": "Colorado DMV"})
+    user = django_user_model.objects.create_user(
         username="counsel", password=PASSWORD, first_name="Agency", last_name="Counsel"
     )
+    Membership.objects.create(user=user, agency=agency, role=Role.COUNSEL)
+    return user
 
 
 @pytest.fixture

@@ -167,10 +167,18 @@ def test_deciding_needs_sign_in(client, db):
     assert response["Location"].startswith("/accounts/login/?next=")
 
 
-def test_the_home_page_leads_to_the_explorer(counsel_client):
+def test_the_home_page_leads_case_workers_to_their_queue_and_others_to_the_explorer(
+    counsel_client, counsel, client, django_user_model
+):
+    from custodiet.accounts.models import Membership, Role
+
     response = counsel_client.get("/")
-    assert response.status_code == 302
-    assert response["Location"] == EXPLORER
+    assert (response.status_code, response["Location"]) == (302, "/cases/")
+    auditor = django_user_model.objects.create_user(username="auditor")
+    Membership.objects.create(user=auditor, agency=counsel.membership.agency, role=Role.AUDITOR)
+    client.force_login(auditor)
+    response = client.get("/")
+    assert (response.status_code, response["Location"]) == (302, EXPLORER)
 
 
 def test_the_health_check_answers_without_sign_in(client, db):
@@ -460,3 +468,19 @@ def test_demo_makes_accounts_with_fresh_passwords_that_sign_in(client, db, djang
         "/accounts/login/", {"username": "counsel", "password": second["counsel"]}, follow=True
     )
     assert response.redirect_chain[-1][0] == "/cases/"  # counsel starts at the work queue
+
+
+@pytest.mark.parametrize("page", ["/explorer/", "/policy/"])
+def test_a_partner_system_or_a_person_of_no_agency_may_not_use_the_staff_pages(
+    page, client, counsel, django_user_model
+):
+    from custodiet.accounts.models import Membership, Role
+
+    partner = django_user_model.objects.create_user(username="partner-system")
+    Membership.objects.create(user=partner, agency=counsel.membership.agency, role=Role.PARTNER)
+    client.force_login(partner)
+    assert client.get(page).status_code == 403
+    client.force_login(django_user_model.objects.create_user(username="no-agency"))
+    assert client.get(page).status_code == 403
+    client.force_login(counsel)
+    assert client.get(page).status_code == 200

@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
+from custodiet.accounts.access import require
 from custodiet.policy.engine import decide
 from custodiet.policy.facts.gather import FACTS, Settings
 from custodiet.policy.model import Decision, RequestError, parse_request
@@ -89,6 +90,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def explorer(request: HttpRequest) -> HttpResponse:
+    require(request.user, "can_explore")
     example = None
     result = None
     if request.method == "POST":
@@ -182,6 +184,7 @@ def _fact_value(value: bool | str | None) -> str:
 @login_required
 @require_safe
 def policy(request: HttpRequest) -> HttpResponse:
+    require(request.user, "can_explore")
     pack = _pack()
     today = timezone.localdate()
     form = PolicyDateForm(request.GET if "as_of" in request.GET else None, initial={"as_of": today})
