@@ -337,6 +337,7 @@ def _case_page(
         "tag": STATE_TAGS[State(case.state)],
         "received_at": timezone.localtime(record.received_at),
         "deadline": _deadline(case, timezone.localdate()),
+        "membership": membership,
         "may": _may(membership, case, took_part),
         "took_part": took_part,
         "waiting_for": WAITING_FOR[State(case.state)],

@@ -49,7 +49,7 @@ def _instant(moment: dt.datetime) -> dt.datetime:
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    return timezone.now()
 
 
 def receive_and_decide(
