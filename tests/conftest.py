@@ -5,8 +5,13 @@ Kept small on purpose: a person is added here when a second test module needs th
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 from django.test import Client
+
+from custodiet.accounts.models import Agency, Membership, Role
 
 PASSWORD = "a long test password, never used outside tests"
 
@@ -39,9 +44,9 @@ def password() -> str:
 @pytest.fixture
 def counsel(db, django_user_model):
     """The agency's counsel, who decides the requests the rules route to legal review."""
-    from custodiet.accounts.models import Agency, Membership, Role
-
-    agency, _ = Agency.objects.get_or_create(code="CO-DOR-DMV", defaults={"name": "Colorado DMV"})
+    agency, _ = Agency.objects.get_or_create(
+        code="CO-DOR-DMV", defaults={"name": "Colorado Division of Motor Vehicles"}
+    )
     user = django_user_model.objects.create_user(
         username="counsel", password=PASSWORD, first_name="Agency", last_name="Counsel"
     )
@@ -54,3 +59,27 @@ def counsel_client(client: Client, counsel) -> Client:
     """A browser-like client signed in as counsel."""
     client.force_login(counsel)
     return client
+
+
+@pytest.fixture
+def agency(db) -> Agency:
+    return Agency.objects.create(code="CO-DOR-DMV", name="Colorado Division of Motor Vehicles")
+
+
+@pytest.fixture
+def person(django_user_model) -> Callable[..., Any]:
+    """A user with this role in this agency (or in none, for role=None)."""
+
+    def make(username: str, role: str | None, agency: Agency | None = None) -> Any:
+        user = django_user_model.objects.create_user(
+            username=username,
+            password=PASSWORD,
+            email=f"{username}@agency.example",
+            first_name=username.replace("_", " ").title(),
+            last_name="Example",
+        )
+        if role is not None:
+            Membership.objects.create(user=user, agency=agency, role=role)
+        return user
+
+    return make

@@ -75,6 +75,9 @@ INSTALLED_APPS = [
     "custodiet.records",
     "custodiet.ledger",
     "custodiet.cases",
+    "custodiet.reports",
+    "custodiet.partners",
+    "custodiet.reminders",
     "custodiet.web",
 ]
 
@@ -230,6 +233,8 @@ EMAIL_HOST_USER = env("CUSTODIET_EMAIL_USER")
 EMAIL_HOST_PASSWORD = env("CUSTODIET_EMAIL_PASSWORD")
 EMAIL_USE_TLS = envbool("CUSTODIET_EMAIL_TLS", "false")
 DEFAULT_FROM_EMAIL = env("CUSTODIET_EMAIL_FROM", "custodiet@localhost")
+# A mail server that hangs must not hold a transaction (on SQLite, the write lock) open.
+EMAIL_TIMEOUT = envint("CUSTODIET_EMAIL_TIMEOUT", "20")
 
 # Ledger: the checkpoint signing key (written by `custodiet ledger keygen`), the log's
 # name in its checkpoints, and the key for the keyed hashes that stand in for personal
@@ -251,5 +256,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("CUSTODIET_LOG_LEVEL", "INFO")},
     # WeasyPrint narrates every step of every letter at INFO.
-    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
+    "loggers": {
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+    },
 }

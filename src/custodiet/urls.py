@@ -14,6 +14,8 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", include("custodiet.accounts.urls")),
     path("cases/", include("custodiet.cases.urls")),
+    path("log/", include("custodiet.reports.urls")),
+    path("partners/", include("custodiet.partners.urls")),
     path("api/", api.urls),
     path("", include("custodiet.web.urls")),
 ]

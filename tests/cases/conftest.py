@@ -22,7 +22,7 @@ from django.utils import timezone
 from reportlab.lib.pagesizes import letter
 from reportlab.pdfgen.canvas import Canvas
 
-from custodiet.accounts.models import Agency, Membership, Role
+from custodiet.accounts.models import Agency, Role
 from custodiet.cases import actions
 from custodiet.cases.models import Case
 from custodiet.policy.model import parse_request
@@ -129,32 +129,8 @@ def frozen_now(monkeypatch):
 
 
 @pytest.fixture
-def agency(db) -> Agency:
-    return Agency.objects.create(code="CO-DOR-DMV", name="Colorado Division of Motor Vehicles")
-
-
-@pytest.fixture
 def other_agency(db) -> Agency:
     return Agency.objects.create(code="CO-CDPS-CSP", name="Colorado State Patrol")
-
-
-@pytest.fixture
-def person(django_user_model) -> Callable[..., Any]:
-    """A user with this role in this agency (or in none, for role=None)."""
-
-    def make(username: str, role: str | None, agency: Agency | None = None) -> Any:
-        user = django_user_model.objects.create_user(
-            username=username,
-            password=PASSWORD,
-            email=f"{username}@agency.example",
-            first_name=username.replace("_", " ").title(),
-            last_name="Example",
-        )
-        if role is not None:
-            Membership.objects.create(user=user, agency=agency, role=role)
-        return user
-
-    return make
 
 
 @pytest.fixture

@@ -74,6 +74,21 @@ class Membership(models.Model):
         return self.role in {Role.CLERK, Role.SUPERVISOR}
 
     @property
+    def can_read_request_log(self) -> bool:
+        """Read and export the request log, rows and all."""
+        return self.role == Role.PRIVACY_OFFICER
+
+    @property
+    def can_count_request_log(self) -> bool:
+        """See the log's counts and chart, which name no one (auditors verify without PII)."""
+        return self.role in {Role.PRIVACY_OFFICER, Role.AUDITOR, Role.ADMINISTRATOR}
+
+    @property
+    def can_manage_partners(self) -> bool:
+        """Keep the partner registry: partners, their certifications and restriction notices."""
+        return self.role in {Role.PRIVACY_OFFICER, Role.ADMINISTRATOR}
+
+    @property
     def can_read_ledger(self) -> bool:
         return self.role in {Role.PRIVACY_OFFICER, Role.AUDITOR, Role.ADMINISTRATOR}
 

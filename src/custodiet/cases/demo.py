@@ -17,6 +17,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
 from django.db import transaction
 from django.test.utils import override_settings
+from django.utils import timezone
 
 from custodiet.accounts.models import Agency, ApiToken, Membership, Role
 from custodiet.cases import actions
@@ -76,13 +77,73 @@ def load(
         user.username: user
         for user in get_user_model().objects.filter(username__in=[p[0] for p in PEOPLE])
     }
-    if Case.objects.filter(agency=agency).exists():
+    # The partner system's token is issued on the first load only: its presence says the
+    # agency, partners and requests are there already.
+    if ApiToken.objects.filter(user=users["partner-csp"]).exists():
         return accounts, None
     _, token = ApiToken.issue(users["partner-csp"], "demo partner system")
     # Supervisors' notices would flood the terminal while loading; keep them in memory.
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+        _register_partners(agency, users["privacy"])
         _load_requests(agency, users, requests, progress)
     return accounts, token
+
+
+# Third parties that query the DMV's database, with the dates they signed their 24-74-105
+# certification: the insurer renews every year; the towing company let it lapse in 2023.
+PARTNERS = (
+    (
+        "Front Range Mutual Insurance",
+        (
+            dt.date(2021, 12, 15),
+            dt.date(2022, 12, 1),
+            dt.date(2023, 11, 20),
+            dt.date(2024, 11, 18),
+            dt.date(2025, 11, 10),
+        ),
+    ),
+    ("Rocky Mountain Towing LLC", (dt.date(2022, 1, 20),)),
+)
+
+
+def _register_partners(agency: Agency, by: AbstractUser) -> None:
+    from custodiet.cases.letters import write_pdf
+    from custodiet.partners import actions as partners
+
+    for number, (name, signed) in enumerate(PARTNERS):
+        partner = partners.register_partner(
+            agency=agency,
+            by=by,
+            details=partners.Details(
+                name=name, kind="private", contact_email="compliance@partner.custodiet.invalid"
+            ),
+        )
+        for day in signed:
+            form = write_pdf(
+                f"<html lang='en'><head><title>Certification</title></head><body><h1>Third-party certification "
+                f"under C.R.S. 24-74-105</h1><p>{name} certifies, under penalty of perjury, that it will not use "
+                f"personal identifying information for federal immigration enforcement. Signed {day}.</p></body></html>",
+                f"{name}-{day}",
+            )
+            partners.record_certification(
+                partner,
+                by=by,
+                signed_on=day,
+                signer_name="Compliance officer",
+                signer_title="Compliance officer",
+                filename=f"certification-{day}.pdf",
+                content=form,
+            )
+        # Every partner is told the limits of use; only the insurer has acknowledged so far.
+        notice = partners.send_notice(partner, by=by, method="email")
+        if number == 0:
+            partners.acknowledge(
+                notice,
+                by=by,
+                acknowledged_on=timezone.localdate(notice.sent_at),
+                acknowledged_by="Compliance officer",
+                method="email",
+            )
 
 
 def _load_requests(

@@ -4,7 +4,8 @@ Each is a Django template per kind and language (templates/cases/letters/) that
 WeasyPrint lays out as a tagged PDF/UA-1 file. The requester receives it, so it carries
 nothing about the subject beyond the names the requester sent. The same case gives the
 same bytes on the same day: the ledger records each letter's SHA-256, and a letter
-rendered again can be checked against it.
+rendered again can be checked against it. The partners' restriction notices are laid
+out the same way (`write_pdf`).
 
 The policy pack writes its explanations in English; the Spanish letters use the
 translations below, one per rule, and fall back to the pack's English for a rule added
@@ -219,12 +220,16 @@ def render(case: Case, kind: str, language: str) -> bytes:
         raise ValueError(f"no letters in {language!r}; use one of: {', '.join(LANGUAGES)}")
     context = _context(case, kind, language)
     html = render_to_string(f"cases/letters/{kind}.{language}.html", context)
-    identifier = f"custodiet:{context['request_id']}:{kind}:{language}".encode()
+    return write_pdf(html, f"custodiet:{context['request_id']}:{kind}:{language}")
+
+
+def write_pdf(html: str, identifier: str) -> bytes:
+    """Lay out a letter's HTML as a tagged PDF/UA-1 file; the identifier keeps it reproducible."""
     # A letter needs nothing from outside; requester text that looked like a link or an
     # image must never make the server fetch a file or a URL.
     document = HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=()))
     return document.write_pdf(
-        pdf_variant="pdf/ua-1", pdf_identifier=identifier, font_config=_font_config()
+        pdf_variant="pdf/ua-1", pdf_identifier=identifier.encode(), font_config=_font_config()
     )
 
 

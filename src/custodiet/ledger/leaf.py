@@ -62,6 +62,9 @@ PUBLIC_FIELDS: dict[str, Any] = {
     "from_state": True,
     "to_state": True,
     "document_sha256": True,
+    "release": True,
+    "recipients": True,
+    "reminder": True,
 }
 
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from custodiet.ledger import store
+from custodiet.partners.registry import with_registry_certifications
 from custodiet.policy.engine import decide
 from custodiet.policy.facts.gather import Settings
 from custodiet.policy.model import Decision, Request
@@ -58,8 +59,20 @@ def receive_and_decide(
     """Record each request as received, decide it, record the decision: all or nothing."""
     pack = get_pack(settings.CUSTODIET_POLICY_PACK)
     policy_settings = Settings.from_env()
+    # Database and bulk requests are decided on the certification the partner registry
+    # holds (24-74-105), not on one they state; their decisions explain the facts, so
+    # the record says where the certification came from.
+    checked = with_registry_certifications(requests)
+    requests = [item.request for item in checked]
     decisions: list[Decision] = [
-        decide(request, pack, as_of=as_of, settings=policy_settings) for request in requests
+        decide(
+            item.request,
+            pack,
+            as_of=as_of,
+            settings=replace(policy_settings, certification_source=item.source),
+            explain=item.source is not None,
+        )
+        for item in checked
     ]
     given = [request.id for request in requests if request.id]
     if len(given) != len(set(given)):

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from custodiet.records.models import DecisionRecord, Event, RequestRecord
@@ -62,18 +63,67 @@ def _legal_basis(payload: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
+@dataclass(frozen=True)
+class LogFilter:
+    """Which requests of the log to show, count or export; a field left empty filters nothing.
+
+    The log page, its counts and chart, and both exports all take their requests from
+    `requests()`, so a download holds exactly the requests the page shows.
+    """
+
+    # The agency's local dates, both ends inclusive.
+    start: dt.date | None = None
+    end: dt.date | None = None
+    receiving_agency: str = ""
+    # Part of the requester's organization, in any case.
+    requester: str = ""
+    outcome: str = ""
+    immigration_related: bool | None = None
+    channel: str = ""
+
+    def requests(self) -> QuerySet[RequestRecord]:
+        """The matching requests in the order received; dates select on the received_at index."""
+        zone = timezone.get_default_timezone()
+        records = RequestRecord.objects.order_by("received_at", "id")
+        if self.start:
+            records = records.filter(
+                received_at__gte=dt.datetime.combine(self.start, dt.time.min, zone)
+            )
+        if self.end:
+            records = records.filter(
+                received_at__lt=dt.datetime.combine(
+                    self.end + dt.timedelta(days=1), dt.time.min, zone
+                )
+            )
+        if self.receiving_agency:
+            records = records.filter(receiving_agency=self.receiving_agency)
+        if self.requester:
+            records = records.filter(requester_organization__icontains=self.requester)
+        if self.outcome:
+            records = records.filter(outcome=self.outcome)
+        if self.immigration_related is not None:
+            records = records.filter(immigration_related=self.immigration_related)
+        if self.channel:
+            records = records.filter(channel=self.channel)
+        return records
+
+
 def export_rows(
-    *, start: dt.date | None = None, end: dt.date | None = None
+    where: LogFilter | None = None,
+    *,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
 ) -> Iterator[dict[str, str]]:
-    """Rows in the order received; dates are the agency's local dates, both ends inclusive."""
+    """Rows in the order received, of the requests `where` selects.
+
+    `start` and `end` alone are short for `LogFilter(start=start, end=end)`.
+    """
+    if where is None:
+        where = LogFilter(start=start, end=end)
+    elif start or end:
+        raise TypeError("give the dates in the LogFilter")
     zone = timezone.get_default_timezone()
-    records = RequestRecord.objects.order_by("received_at", "id")
-    if start:
-        records = records.filter(received_at__gte=dt.datetime.combine(start, dt.time.min, zone))
-    if end:
-        records = records.filter(
-            received_at__lt=dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, zone)
-        )
+    records = where.requests()
     records = records.prefetch_related(
         Prefetch("decisions", queryset=DecisionRecord.objects.order_by("id")),
         Prefetch(

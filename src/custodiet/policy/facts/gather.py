@@ -49,6 +49,9 @@ class Settings:
     """What the deployment decides, not the request: read from the environment by callers."""
 
     facial_recognition_authorization: str | None = None
+    # Where the request's certification was taken from when the deployment's own records
+    # supplied it rather than the requester (the partner registry), said as a noun phrase.
+    certification_source: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -99,10 +102,16 @@ def certification_age(request: Request) -> int | None:
     return (request.received_on - request.certification.signed_on).days
 
 
-def _certification_because(request: Request, age: int | None, certified: bool) -> str:
+def _certification_because(
+    request: Request, age: int | None, certified: bool, source: str | None
+) -> str:
     if age is None or request.certification is None:
+        if source:
+            return f"No certification signed on or before the request is on file in {source}."
         return "No certification is on file with the request."
     signed = f"Signed {request.certification.signed_on}, {age} days before the request"
+    if source:
+        signed += f", according to {source}"
     if certified:
         return signed + "."
     return (
@@ -219,7 +228,9 @@ def gather(request: Request, *, settings: Settings, directory: Directory | None 
         "ambiguous_process": " ".join(doc.because for doc in ambiguous)
         or "Every document offered was identified.",
         "database_access": f"Channel {request.channel or 'not stated'}{', bulk' if request.bulk else ''}.",
-        "certification_current": _certification_because(request, age, certified),
+        "certification_current": _certification_because(
+            request, age, certified, settings.certification_source
+        ),
         "facial_recognition_authorized": (
             f"Authorization recorded: {settings.facial_recognition_authorization}."
             if settings.facial_recognition_authorization

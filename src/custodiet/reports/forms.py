@@ -1,0 +1,151 @@
+"""The request log's filter: a GET form, so that a filtered log is a link to bookmark or send.
+
+A value the form does not know (a date like "soon", an outcome that is not one) is an
+error that names the field; the page then shows no counts, chart, rows or downloads,
+rather than the whole log passed off as the filtered one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from custodiet.accounts.models import Agency
+from custodiet.policy.model import CHANNELS, OUTCOMES
+from custodiet.records.export import LogFilter
+from custodiet.web.forms import UswdsBoundField, vocabulary_label
+
+IMMIGRATION_CHOICES = {"": None, "yes": True, "no": False}
+# The years a request's date may have (custodiet.policy.model.YEARS); far beyond them, the
+# day after the last date would overflow.
+EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(9000, 12, 31)
+
+
+def _shown(value: object) -> str:
+    """What the person typed, quoted, and short enough to read in an error."""
+    text = str(value)
+    return f"“{text[:40]}…”" if len(text) > 40 else f"“{text}”"
+
+
+class _DateField(forms.DateField):
+    def to_python(self, value: Any) -> Any:
+        try:
+            day = super().to_python(value)
+        except ValidationError:
+            raise ValidationError(
+                f"{_shown(value)} is not a date; write it as 2025-03-31.", code="invalid"
+            ) from None
+        if day and not EARLIEST <= day <= LATEST:
+            raise ValidationError(
+                f"{day:%Y-%m-%d} is outside the years of any request, "
+                f"{EARLIEST.year} to {LATEST.year}.",
+                code="out_of_range",
+            )
+        return day
+
+
+class _ChoiceField(forms.ChoiceField):
+    def validate(self, value: Any) -> None:
+        if value and not self.valid_value(value):
+            allowed = ", ".join(str(key) for key, _ in self.choices if key)
+            raise ValidationError(
+                f"{_shown(value)} is not one of the choices: {allowed}.", code="invalid_choice"
+            )
+        super().validate(value)
+
+
+def _date(label: str) -> forms.DateField:
+    return _DateField(
+        label=label,
+        required=False,
+        widget=forms.DateInput(attrs={"class": "usa-input", "type": "date"}, format="%Y-%m-%d"),
+    )
+
+
+def _choice(label: str, choices: list[tuple[str, str]]) -> forms.ChoiceField:
+    return _ChoiceField(
+        label=label,
+        required=False,
+        choices=choices,
+        widget=forms.Select(attrs={"class": "usa-select"}),
+    )
+
+
+def _vocabulary(values: tuple[str, ...], any_label: str) -> list[tuple[str, str]]:
+    return [("", any_label), *((value, vocabulary_label(value)) for value in values)]
+
+
+class LogFilterForm(forms.Form):
+    bound_field_class = UswdsBoundField
+
+    start = _date("Received from")
+    end = _date("Received until")
+    receiving_agency = forms.ModelChoiceField(
+        label="Receiving agency",
+        required=False,
+        queryset=Agency.objects.order_by("name"),
+        to_field_name="code",
+        empty_label="Any agency",
+        widget=forms.Select(attrs={"class": "usa-select"}),
+        error_messages={
+            "invalid_choice": "“%(value)s” is not an agency code of the directory; choose one from the list."
+        },
+    )
+    requester = forms.CharField(
+        label="Requester",
+        help_text="Part of the organization's name.",
+        required=False,
+        max_length=300,
+        strip=True,
+        widget=forms.TextInput(attrs={"class": "usa-input"}),
+    )
+    outcome = _choice("Outcome", _vocabulary(OUTCOMES, "Any outcome"))
+    immigration_related = _choice(
+        "Immigration-related", [("", "Either"), ("yes", "Yes"), ("no", "No")]
+    )
+    channel = _choice("How it arrived", _vocabulary(CHANNELS, "Any way"))
+
+    def __init__(self, *args: Any, counts_only: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.counts_only = counts_only
+
+    def clean_requester(self) -> str:
+        requester: str = self.cleaned_data["requester"]
+        # A requester may be a private person; those who see counts only cannot ask about one.
+        if requester and self.counts_only:
+            raise ValidationError(
+                "your role sees counts only, and counts are not broken down by requester."
+            )
+        return requester
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and end < start:
+            self.add_error("end", f"{end:%Y-%m-%d} comes before the first date, {start:%Y-%m-%d}.")
+        return cleaned
+
+    def log_filter(self) -> LogFilter:
+        """The filter the valid form describes."""
+        data = self.cleaned_data
+        agency = data["receiving_agency"]
+        return LogFilter(
+            start=data["start"],
+            end=data["end"],
+            receiving_agency=agency.code if agency else "",
+            requester=data["requester"],
+            outcome=data["outcome"],
+            immigration_related=IMMIGRATION_CHOICES[data["immigration_related"]],
+            channel=data["channel"],
+        )
+
+    def error_summary(self) -> list[tuple[str, str]]:
+        """Each problem as (id of the input to jump to, message naming the field)."""
+        return [
+            (self[name].auto_id, f"{self.fields[name].label}: {message}")
+            for name, messages in self.errors.items()
+            for message in messages
+        ]

@@ -1,0 +1,34 @@
+"""`custodiet demo` loads a working agency once, through the real actions, and can run again."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from custodiet.cases.models import Case
+from custodiet.ledger import store
+from custodiet.partners.models import Certification, Partner
+from custodiet.records.models import RequestRecord
+
+
+@pytest.mark.django_db
+def test_the_demo_loads_partners_and_requests_once_and_the_ledger_verifies(tmp_path, settings):
+    settings.CUSTODIET_LOG_KEY_FILE = tmp_path / "log.key"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    out = StringIO()
+    call_command("demo", "--requests", "45", stdout=out, stderr=StringIO())
+    assert RequestRecord.objects.count() == Case.objects.count() == 45
+    assert Partner.objects.count() == 2
+    assert Certification.objects.count() == 6
+    assert {case.state for case in Case.objects.all()} > {"to_refuse"}
+    assert "Partner API token (shown once): cus_" in out.getvalue()
+
+    again = StringIO()
+    call_command("demo", "--requests", "45", stdout=again, stderr=StringIO())
+    assert RequestRecord.objects.count() == 45
+    assert "Partner API token" not in again.getvalue()
+    result = store.verify(verifier=store.signer().verifier)
+    assert result.ok, result.problem
+    assert result.checkpoints == 1  # nothing new to sign on the second run
