@@ -42,19 +42,6 @@ def password() -> str:
 
 
 @pytest.fixture
-def counsel(db, django_user_model):
-    """The agency's counsel, who decides the requests the rules route to legal review."""
-    agency, _ = Agency.objects.get_or_create(
-        code="CO-DOR-DMV", defaults={"name": "Colorado Division of Motor Vehicles"}
-    )
-    user = django_user_model.objects.create_user(
-        username="counsel", password=PASSWORD, first_name="Agency", last_name="Counsel"
-    )
-    Membership.objects.create(user=user, agency=agency, role=Role.COUNSEL)
-    return user
-
-
-@pytest.fixture
 def counsel_client(client: Client, counsel) -> Client:
     """A browser-like client signed in as counsel."""
     client.force_login(counsel)
@@ -83,3 +70,54 @@ def person(django_user_model) -> Callable[..., Any]:
         return user
 
     return make
+
+
+@pytest.fixture
+def clerk(person, agency):
+    return person("clerk", Role.CLERK, agency)
+
+
+@pytest.fixture
+def second_clerk(person, agency):
+    return person("second_clerk", Role.CLERK, agency)
+
+
+@pytest.fixture
+def supervisor(person, agency):
+    return person("supervisor", Role.SUPERVISOR, agency)
+
+
+@pytest.fixture
+def second_supervisor(person, agency):
+    return person("second_supervisor", Role.SUPERVISOR, agency)
+
+
+@pytest.fixture
+def counsel(person, agency):
+    """The agency's counsel, who decides the requests the rules route to legal review."""
+    return person("counsel", Role.COUNSEL, agency)
+
+
+@pytest.fixture
+def privacy_officer(person, agency):
+    return person("privacy_officer", Role.PRIVACY_OFFICER, agency)
+
+
+@pytest.fixture
+def auditor(person, agency):
+    return person("auditor", Role.AUDITOR, agency)
+
+
+@pytest.fixture
+def administrator(person, agency):
+    return person("administrator", Role.ADMINISTRATOR, agency)
+
+
+@pytest.fixture
+def partner(person, agency):
+    return person("partner", Role.PARTNER, agency)
+
+
+@pytest.fixture
+def unaffiliated(person):
+    return person("unaffiliated", None)

@@ -134,56 +134,6 @@ def other_agency(db) -> Agency:
 
 
 @pytest.fixture
-def clerk(person, agency):
-    return person("clerk", Role.CLERK, agency)
-
-
-@pytest.fixture
-def second_clerk(person, agency):
-    return person("second_clerk", Role.CLERK, agency)
-
-
-@pytest.fixture
-def supervisor(person, agency):
-    return person("supervisor", Role.SUPERVISOR, agency)
-
-
-@pytest.fixture
-def second_supervisor(person, agency):
-    return person("second_supervisor", Role.SUPERVISOR, agency)
-
-
-@pytest.fixture
-def counsel(person, agency):
-    return person("counsel", Role.COUNSEL, agency)
-
-
-@pytest.fixture
-def privacy_officer(person, agency):
-    return person("privacy_officer", Role.PRIVACY_OFFICER, agency)
-
-
-@pytest.fixture
-def auditor(person, agency):
-    return person("auditor", Role.AUDITOR, agency)
-
-
-@pytest.fixture
-def administrator(person, agency):
-    return person("administrator", Role.ADMINISTRATOR, agency)
-
-
-@pytest.fixture
-def partner(person, agency):
-    return person("partner", Role.PARTNER, agency)
-
-
-@pytest.fixture
-def unaffiliated(person):
-    return person("unaffiliated", None)
-
-
-@pytest.fixture
 def outsider(person, other_agency):
     """A supervisor of another agency: every capability, none of this agency's cases."""
     return person("outsider", Role.SUPERVISOR, other_agency)

@@ -21,7 +21,7 @@ from django.utils import timezone
 from reportlab.lib.pagesizes import letter
 from reportlab.pdfgen.canvas import Canvas
 
-from custodiet.accounts.models import Agency, Role
+from custodiet.accounts.models import Agency
 from custodiet.partners import actions
 from custodiet.partners.models import Kind, Partner
 from custodiet.policy.model import Request, parse_request
@@ -81,26 +81,6 @@ def frozen_now(monkeypatch):
 @pytest.fixture
 def other_agency(db) -> Agency:
     return Agency.objects.create(code="CO-DPS-CSP", name="Colorado State Patrol")
-
-
-@pytest.fixture
-def privacy_officer(person, agency):
-    return person("privacy_officer", Role.PRIVACY_OFFICER, agency)
-
-
-@pytest.fixture
-def administrator(person, agency):
-    return person("administrator", Role.ADMINISTRATOR, agency)
-
-
-@pytest.fixture
-def clerk(person, agency):
-    return person("clerk", Role.CLERK, agency)
-
-
-@pytest.fixture
-def supervisor(person, agency):
-    return person("supervisor", Role.SUPERVISOR, agency)
 
 
 @pytest.fixture

@@ -73,21 +73,11 @@ def person(django_user_model) -> Callable[..., Any]:
 
 
 @pytest.fixture
-def clerk(person, agency):
-    return person("clerk", Role.CLERK, agency)
-
-
-@pytest.fixture
 def supervisors(person, agency):
     return [
         person("supervisor", Role.SUPERVISOR, agency),
         person("second_supervisor", Role.SUPERVISOR, agency),
     ]
-
-
-@pytest.fixture
-def privacy_officer(person, agency):
-    return person("privacy_officer", Role.PRIVACY_OFFICER, agency)
 
 
 class Clock:

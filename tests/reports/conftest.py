@@ -19,7 +19,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from custodiet.accounts.models import Agency, Role
+from custodiet.accounts.models import Agency
 from custodiet.policy.model import parse_request
 from custodiet.records.actions import receive_and_decide
 from custodiet.records.models import RequestRecord
@@ -109,16 +109,6 @@ def frozen_now(monkeypatch):
 @pytest.fixture
 def other_agency(db) -> Agency:
     return Agency.objects.create(code="CO-CDPS-CSP", name="Colorado State Patrol")
-
-
-@pytest.fixture
-def privacy_officer(person, agency):
-    return person("privacy_officer", Role.PRIVACY_OFFICER, agency)
-
-
-@pytest.fixture
-def auditor(person, agency):
-    return person("auditor", Role.AUDITOR, agency)
 
 
 @pytest.fixture

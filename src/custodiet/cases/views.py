@@ -20,7 +20,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Paginator
 from django.db.models import BooleanField, Q, Value, When
 from django.db.models import Case as Switch
 from django.db.models.functions import Length
@@ -203,7 +203,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         ),
         "membership": membership,
         "page": page,
-        "page_links": _page_links(page),
+        "page_links": page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
         "rows": [_row(case, today) for case in page.object_list],
     }
     return render(request, "cases/queue.html", context)
@@ -235,18 +235,6 @@ def _deadline(case: Case, today: dt.date) -> dict[str, Any]:
         "closed_late": case.closed_at is not None
         and timezone.localdate(case.closed_at) > case.due_on,
     }
-
-
-def _page_links(page: Page) -> list[int | None]:
-    """The first, last and nearby page numbers; None stands for the pages skipped."""
-    last = page.paginator.num_pages
-    shown = sorted({1, last, *range(max(1, page.number - 1), min(last, page.number + 1) + 1)})
-    links: list[int | None] = []
-    for number in shown:
-        if links and number - (links[-1] or 0) > 1:
-            links.append(None)
-        links.append(number)
-    return links
 
 
 # Intake ---------------------------------------------------------------------------------
