@@ -13,13 +13,10 @@ import datetime as dt
 import json
 import unicodedata
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import BooleanField, Q, Value, When
 from django.db.models import Case as Switch
@@ -28,7 +25,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from custodiet.accounts.access import agency_cases, get_case_for_user, require
@@ -49,6 +45,7 @@ from custodiet.merkle.verify import ProofError, verify_inclusion
 from custodiet.policy.model import DECISION_ADAPTER, RequestError, parse_request
 from custodiet.policy.packs import get_pack
 from custodiet.records.actions import RecordError
+from custodiet.web import pages
 from custodiet.web.forms import vocabulary_label
 from custodiet.web.views import present_decision
 
@@ -92,24 +89,7 @@ WAITING_FOR = {
 OUTCOME_WORDS = {"refuse": "refuse", "legal_review": "counsel must review", "eligible": "eligible"}
 
 
-def staff_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Sign in first; a refusal or an unknown case is a page that says so; nothing is cached."""
-
-    @login_required
-    @never_cache
-    @wraps(view)
-    def page(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except PermissionDenied as denial:
-            # After a refused step, lead back to the case; a page refused outright, home.
-            back = kwargs.get("public_id") if request.method == "POST" else None
-            context = {"reason": str(denial), "public_id": back}
-            return render(request, "cases/denied.html", context, status=403)
-        except Http404:
-            return render(request, "cases/not_found.html", status=404)
-
-    return page
+staff_page = pages.staff_page(not_found="cases/not_found.html")
 
 
 # Which cases a page lists. The access helpers decide who sees a single case; a list is

@@ -9,20 +9,15 @@ succeeds redirects.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from custodiet.accounts.access import require
@@ -55,6 +50,7 @@ from custodiet.partners.registry import (
 )
 from custodiet.policy.facts.agencies import default_directory
 from custodiet.records.models import Event
+from custodiet.web import pages
 
 PAGE_SIZE = 50
 # USWDS utility colours for each standing's tag, each at least 4.5:1 against its text.
@@ -90,21 +86,7 @@ def get_partner_for_user(user: Any, partner_id: int) -> Partner:
     return partner
 
 
-def registry_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Sign in first; a refusal or an unknown partner is a page that says so; nothing is cached."""
-
-    @login_required
-    @never_cache
-    @wraps(view)
-    def page(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except PermissionDenied as denial:
-            return render(request, "cases/denied.html", {"reason": str(denial)}, status=403)
-        except Http404:
-            return render(request, "partners/not_found.html", status=404)
-
-    return page
+registry_page = pages.staff_page(not_found="partners/not_found.html")
 
 
 def _posted(request: HttpRequest) -> Any:
