@@ -2,12 +2,13 @@
 
 import sys
 
-from bench import ledger, ledger_pure, policy
+from bench import ledger, ledger_pure, monitor, policy
 
 BENCHES = {
     "policy": policy.main,
     "merkle": ledger_pure.main,
     "ledger": ledger.main,
+    "monitor": monitor.main,
 }
 
 

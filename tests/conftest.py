@@ -35,6 +35,17 @@ def _test_settings(settings, _empty_static_root):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_directory():
+    # A test's directory changes are rolled back, and SQLite gives the next test's the same
+    # ids: built directories must not outlive the test that made them.
+    from custodiet.directory.current import forget
+
+    forget()
+    yield
+    forget()
+
+
 @pytest.fixture
 def password() -> str:
     """The password of every person the fixtures create."""
@@ -51,6 +62,39 @@ def counsel_client(client: Client, counsel) -> Client:
 @pytest.fixture
 def agency(db) -> Agency:
     return Agency.objects.create(code="CO-DOR-DMV", name="Colorado Division of Motor Vehicles")
+
+
+@pytest.fixture
+def other_agency(db) -> Agency:
+    return Agency.objects.create(code="CO-CDPS-CSP", name="Colorado State Patrol")
+
+
+@pytest.fixture
+def client_of(agency, other_agency, person, signed_in) -> Callable[[str], Client]:
+    """A client signed in as a new person of this role (a name of matrix.ROLES)."""
+
+    def client(role: str) -> Client:
+        if role == "anonymous":
+            return Client()
+        if role == "unaffiliated":
+            return signed_in(person(role, None))
+        if role == "outsider":
+            return signed_in(person(role, Role.PRIVACY_OFFICER, other_agency))
+        return signed_in(person(role, role, agency))
+
+    return client
+
+
+@pytest.fixture
+def signed_in() -> Callable[[Any], Client]:
+    """Sign a person in on a client of their own (several people can share a test)."""
+
+    def sign_in(user: Any) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return sign_in
 
 
 @pytest.fixture

@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "custodiet.reports",
     "custodiet.partners",
     "custodiet.reminders",
+    "custodiet.monitor",
+    "custodiet.directory",
     "custodiet.web",
 ]
 

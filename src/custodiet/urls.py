@@ -16,6 +16,8 @@ urlpatterns = [
     path("cases/", include("custodiet.cases.urls")),
     path("log/", include("custodiet.reports.urls")),
     path("partners/", include("custodiet.partners.urls")),
+    path("monitor/", include("custodiet.monitor.urls")),
+    path("directory/", include("custodiet.directory.urls")),
     path("api/", api.urls),
     path("", include("custodiet.web.urls")),
 ]

@@ -9,6 +9,7 @@ from django.core.management import call_command
 
 from custodiet.cases.models import Case
 from custodiet.ledger import store
+from custodiet.monitor.models import Scan
 from custodiet.partners.models import Certification, Partner
 from custodiet.records.models import RequestRecord
 
@@ -20,14 +21,22 @@ def test_the_demo_loads_partners_and_requests_once_and_the_ledger_verifies(tmp_p
     out = StringIO()
     call_command("demo", "--requests", "45", stdout=out, stderr=StringIO())
     assert RequestRecord.objects.count() == Case.objects.count() == 45
-    assert Partner.objects.count() == 2
-    assert Certification.objects.count() == 6
+    # Two third parties with their certifications, and two police partners that query
+    # the database in the demo's access logs.
+    assert Partner.objects.count() == 4
+    assert Certification.objects.count() == 10
+    scan = Scan.objects.get()
+    assert scan.by_category["immigration_agency"] > 0
+    # The one officer's burst of 400 queries in a morning, and their other queries that day.
+    burst = scan.findings.get(category="volume_anomaly")
+    assert burst.user_id == "DPD007" and burst.accesses >= 400
     assert {case.state for case in Case.objects.all()} > {"to_refuse"}
     assert "Partner API token (shown once): cus_" in out.getvalue()
 
     again = StringIO()
     call_command("demo", "--requests", "45", stdout=again, stderr=StringIO())
     assert RequestRecord.objects.count() == 45
+    assert Scan.objects.count() == 1
     assert "Partner API token" not in again.getvalue()
     result = store.verify(verifier=store.signer().verifier)
     assert result.ok, result.problem

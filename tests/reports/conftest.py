@@ -11,15 +11,12 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
-from custodiet.accounts.models import Agency
 from custodiet.policy.model import parse_request
 from custodiet.records.actions import receive_and_decide
 from custodiet.records.models import RequestRecord
@@ -104,21 +101,6 @@ def contract(received: str, base: dict[str, Any], changes: dict[str, Any]) -> di
 def frozen_now(monkeypatch):
     monkeypatch.setattr(timezone, "now", lambda: NOW.astimezone(dt.UTC))
     return NOW
-
-
-@pytest.fixture
-def other_agency(db) -> Agency:
-    return Agency.objects.create(code="CO-CDPS-CSP", name="Colorado State Patrol")
-
-
-@pytest.fixture
-def signed_in() -> Callable[[Any], Client]:
-    def sign_in(user: Any) -> Client:
-        client = Client()
-        client.force_login(user)
-        return client
-
-    return sign_in
 
 
 @pytest.fixture

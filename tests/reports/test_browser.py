@@ -13,7 +13,14 @@ import io
 
 import pytest
 
-from web.test_browser import _assert_accessible, _screenshot, browser  # noqa: F401
+from web.test_browser import (  # noqa: F401
+    _assert_all_accessible,
+    _csp_contexts,
+    _csp_violations,
+    _screenshot,
+    _sign_in,
+    browser,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -22,16 +29,8 @@ pytestmark = pytest.mark.browser
 def contexts(live_server, transactional_db, log, privacy_officer, browser):  # noqa: F811
     # The data fixtures come before `browser`: Playwright's sync API keeps an event loop in
     # this thread, and Django refuses database calls while one is running.
-    options = {"base_url": live_server.url, "viewport": {"width": 1280, "height": 900}}
-    enforced = browser.new_context(**options)
-    enforced.set_default_timeout(15_000)
-    yield (
-        enforced,
-        lambda: browser.new_context(
-            bypass_csp=True, storage_state=enforced.storage_state(), **options
-        ),
-    )
-    enforced.close()
+    with _csp_contexts(browser, live_server.url) as pair:
+        yield pair
 
 
 def test_the_privacy_officer_filters_the_log_sees_the_chart_and_downloads_it(contexts, password):
@@ -39,18 +38,8 @@ def test_the_privacy_officer_filters_the_log_sees_the_chart_and_downloads_it(con
 
     enforced, with_axe = contexts
     page = enforced.new_page()
-    blocked = []
-    page.on(
-        "console",
-        lambda message: (
-            blocked.append(message.text) if "Content Security Policy" in message.text else None
-        ),
-    )
-    page.goto("/log/")
-    page.get_by_label("Username").fill("privacy_officer")
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/log/")
+    blocked = _csp_violations(page)
+    _sign_in(page, "privacy_officer", password, "/log/")
     expect(page.get_by_role("heading", name="Request log", exact=True)).to_be_visible()
     expect(page.get_by_role("heading", name="11 requests")).to_be_visible()
     chart = page.get_by_role("img", name="Requests by month and outcome")
@@ -87,15 +76,11 @@ def test_the_privacy_officer_filters_the_log_sees_the_chart_and_downloads_it(con
     _screenshot(page, "request-log-narrow")
     assert not blocked, "\n".join(blocked)
 
-    checked = with_axe()
-    axe_page = checked.new_page()
-    for url, what in (
-        ("/log/", "the request log"),
-        (filtered_url, "the filtered request log"),
-        ("/log/?start=soon&outcome=maybe", "the request log with bad filters"),
-    ):
-        axe_page.goto(url)
-        for summary in axe_page.locator("details > summary").all():
-            summary.click()
-        _assert_accessible(axe_page, what)
-    checked.close()
+    _assert_all_accessible(
+        with_axe(),
+        [
+            ("/log/", "the request log"),
+            (filtered_url, "the filtered request log"),
+            ("/log/?start=soon&outcome=maybe", "the request log with bad filters"),
+        ],
+    )

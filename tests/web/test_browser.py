@@ -12,7 +12,10 @@ import os
 import re
 import subprocess
 import tarfile
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -107,12 +110,54 @@ def _screenshot(page, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
-def _sign_in(page, username: str, password: str) -> None:
-    page.goto("/explorer/")
+def _sign_in(page, username: str, password: str, url: str = "/explorer/") -> None:
+    page.goto(url)
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/explorer/")
+    page.wait_for_url(f"**{url}")
+
+
+@contextmanager
+def _csp_contexts(browser, base_url: str) -> Iterator[tuple[Any, Callable[[], Any]]]:
+    """A context with the Content-Security-Policy enforced, as production serves the pages,
+    and a way to open a second one that shares its session with the policy bypassed, where
+    axe-core can be injected."""
+    options = {"base_url": base_url, "viewport": {"width": 1280, "height": 900}}
+    enforced = browser.new_context(**options)
+    enforced.set_default_timeout(15_000)
+    try:
+        yield (
+            enforced,
+            lambda: browser.new_context(
+                bypass_csp=True, storage_state=enforced.storage_state(), **options
+            ),
+        )
+    finally:
+        enforced.close()
+
+
+def _assert_all_accessible(context, pages: Iterable[tuple[str, str]]) -> None:
+    """Check each (url, what it is) with axe-core, every <details> opened; close the context."""
+    page = context.new_page()
+    for url, what in pages:
+        page.goto(url)
+        for summary in page.locator("details > summary").all():
+            summary.click()
+        _assert_accessible(page, what)
+    context.close()
+
+
+def _csp_violations(page) -> list[str]:
+    """The Content-Security-Policy violations the page reports from now on."""
+    blocked: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            blocked.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    return blocked
 
 
 def test_counsel_signs_in_loads_the_i200_example_and_is_told_to_refuse(page, password):

@@ -84,9 +84,24 @@ class Membership(models.Model):
         return self.role in {Role.PRIVACY_OFFICER, Role.AUDITOR, Role.ADMINISTRATOR}
 
     @property
+    def can_read_monitor(self) -> bool:
+        """Read the access monitor's findings and the logged rows behind them, which name people."""
+        return self.role == Role.PRIVACY_OFFICER
+
+    @property
+    def can_count_monitor(self) -> bool:
+        """See the monitor's flags counted by category, agency and month, which name no one."""
+        return self.role in {Role.PRIVACY_OFFICER, Role.AUDITOR, Role.ADMINISTRATOR}
+
+    @property
     def can_manage_partners(self) -> bool:
         """Keep the partner registry: partners, their certifications and restriction notices."""
         return self.role in {Role.PRIVACY_OFFICER, Role.ADMINISTRATOR}
+
+    @property
+    def can_edit_directory(self) -> bool:
+        """Add and correct entries of the agency directory that decisions and the monitor read."""
+        return self.role == Role.PRIVACY_OFFICER
 
     @property
     def can_read_ledger(self) -> bool:

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from custodiet.accounts.models import Agency
 from custodiet.cases.letters import long_date
+from custodiet.directory.current import current_directory
 from custodiet.ledger import store
 from custodiet.partners import notices
 from custodiet.partners.models import (
@@ -38,7 +39,6 @@ from custodiet.partners.models import (
     notice_reference,
 )
 from custodiet.partners.registry import ORI, normalise_oris, unacknowledged, valid_through
-from custodiet.policy.facts.agencies import default_directory
 from custodiet.records.models import Event
 
 
@@ -90,7 +90,7 @@ def _organisation(partner: Partner) -> dict[str, Any]:
 
 def complete(details: Details) -> Details:
     """Tidy the details; a partner listed in the directory takes its name from there."""
-    listed = default_directory().get(details.directory_id) if details.directory_id else None
+    listed = current_directory().get(details.directory_id) if details.directory_id else None
     name = " ".join(details.name.split()) or (listed.name if listed else "")
     return Details(
         name=name,
@@ -106,7 +106,7 @@ def complete(details: Details) -> Details:
 def check(agency: Agency, details: Details, *, partner: Partner | None = None) -> dict[str, str]:
     """What is wrong with these (completed) details, by field; empty when nothing is."""
     problems: dict[str, str] = {}
-    directory = default_directory()
+    directory = current_directory()
     listed = directory.get(details.directory_id) if details.directory_id else None
     others = Partner.objects.filter(agency=agency).exclude(pk=partner.pk if partner else None)
     if details.directory_id and listed is None:
@@ -145,7 +145,7 @@ def _ori_problem(ori: str, directory_id: str | None, taken: dict[str, str]) -> s
     # the directory does not give to anyone else.
     if not ORI.fullmatch(ori):
         return f"{ori} is not an ORI: an ORI is 9 letters and digits, as CO0160200."
-    owner = default_directory().by_ori(ori)
+    owner = current_directory().by_ori(ori)
     if owner is not None and owner.id != directory_id:
         return f"The agency directory gives {ori} to {owner.name} ({owner.id})."
     if ori in taken:

@@ -16,10 +16,10 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from custodiet.accounts.models import Agency
+from custodiet.directory.current import current_directory
 from custodiet.partners.actions import Details, check, complete
 from custodiet.partners.models import AcknowledgedBy, Delivery, Kind, Notice, Partner
 from custodiet.partners.registry import STANDINGS
-from custodiet.policy.facts.agencies import default_directory
 from custodiet.web.forms import MAX_PDF_PAGES, PdfDocument, UswdsBoundField, read_pdf
 
 NOTICE_STATES = {
@@ -42,7 +42,7 @@ def _date() -> forms.DateInput:
 
 
 def _directory_choices() -> list[tuple[str, str]]:
-    listed = sorted(default_directory().agencies, key=lambda agency: agency.name.casefold())
+    listed = sorted(current_directory().agencies, key=lambda agency: agency.name.casefold())
     return [("", "Not in the directory")] + [(a.id, f"{a.name} ({a.id})") for a in listed]
 
 

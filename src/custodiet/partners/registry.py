@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from custodiet.accounts.models import Agency
+from custodiet.directory.current import current_directory
 from custodiet.partners.models import Acknowledgment, Certification, Notice, Partner
-from custodiet.policy.facts.agencies import Directory, default_directory
+from custodiet.policy.facts.agencies import Directory
 from custodiet.policy.facts.gather import CERTIFICATION_VALID_DAYS
 from custodiet.policy.model import Certification as StatedCertification
 from custodiet.policy.model import Request
@@ -135,7 +136,7 @@ class Registry:
     """The partners of each receiving agency, read once for a batch of requests."""
 
     def __init__(self, directory: Directory | None = None) -> None:
-        self.directory = directory or default_directory()
+        self.directory = directory or current_directory()
         self._partners: dict[str, list[Partner]] = {}
 
     def partners(self, receiving_agency: str | None) -> list[Partner]:
@@ -210,7 +211,7 @@ def with_registry_certifications(requests: Sequence[Request]) -> list[Checked]:
 
 def effective_oris(partner: Partner, directory: Directory | None = None) -> list[str]:
     """The partner's ORIs: the directory's for its entry, then the ones added here."""
-    directory = directory or default_directory()
+    directory = directory or current_directory()
     listed = directory.get(partner.directory_id) if partner.directory_id else None
     return list(dict.fromkeys([*(listed.oris if listed else ()), *partner.oris]))
 

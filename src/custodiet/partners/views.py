@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from custodiet.accounts.access import require
 from custodiet.accounts.models import Membership
+from custodiet.directory.current import current_directory
 from custodiet.partners import actions
 from custodiet.partners.forms import (
     NOTICE_STATES,
@@ -48,7 +49,6 @@ from custodiet.partners.registry import (
     unacknowledged,
     valid_through,
 )
-from custodiet.policy.facts.agencies import default_directory
 from custodiet.records.models import Event
 from custodiet.web import pages
 
@@ -207,7 +207,7 @@ def _form_page(
 def partner_detail(request: HttpRequest, partner_id: int) -> HttpResponse:
     partner = get_partner_for_user(request.user, partner_id)
     today = timezone.localdate()
-    directory = default_directory()
+    directory = current_directory()
     certifications = list(certifications_without_forms().filter(partner=partner))
     in_force = next((c for c in certifications if c.signed_on <= today), None)
     now = standing(in_force.signed_on if in_force else None, today)

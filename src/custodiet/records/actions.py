@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from custodiet.directory.current import current_directory
 from custodiet.ledger import store
 from custodiet.partners.registry import with_registry_certifications
 from custodiet.policy.engine import decide
@@ -64,12 +65,14 @@ def receive_and_decide(
     # the record says where the certification came from.
     checked = with_registry_certifications(requests)
     requests = [item.request for item in checked]
+    directory = current_directory()
     decisions: list[Decision] = [
         decide(
             item.request,
             pack,
             as_of=as_of,
             settings=replace(policy_settings, certification_source=item.source),
+            directory=directory,
             explain=item.source is not None,
         )
         for item in checked

@@ -16,18 +16,13 @@ from django.core.exceptions import ValidationError
 from custodiet.accounts.models import Agency
 from custodiet.policy.model import CHANNELS, OUTCOMES
 from custodiet.records.export import LogFilter
-from custodiet.web.forms import UswdsBoundField, vocabulary_label
+from custodiet.web.filters import FilterForm, choice, shown
+from custodiet.web.forms import vocabulary_label
 
 IMMIGRATION_CHOICES = {"": None, "yes": True, "no": False}
 # The years a request's date may have (custodiet.policy.model.YEARS); far beyond them, the
 # day after the last date would overflow.
 EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(9000, 12, 31)
-
-
-def _shown(value: object) -> str:
-    """What the person typed, quoted, and short enough to read in an error."""
-    text = str(value)
-    return f"“{text[:40]}…”" if len(text) > 40 else f"“{text}”"
 
 
 class _DateField(forms.DateField):
@@ -36,7 +31,7 @@ class _DateField(forms.DateField):
             day = super().to_python(value)
         except ValidationError:
             raise ValidationError(
-                f"{_shown(value)} is not a date; write it as 2025-03-31.", code="invalid"
+                f"{shown(value)} is not a date; write it as 2025-03-31.", code="invalid"
             ) from None
         if day and not EARLIEST <= day <= LATEST:
             raise ValidationError(
@@ -47,16 +42,6 @@ class _DateField(forms.DateField):
         return day
 
 
-class _ChoiceField(forms.ChoiceField):
-    def validate(self, value: Any) -> None:
-        if value and not self.valid_value(value):
-            allowed = ", ".join(str(key) for key, _ in self.choices if key)
-            raise ValidationError(
-                f"{_shown(value)} is not one of the choices: {allowed}.", code="invalid_choice"
-            )
-        super().validate(value)
-
-
 def _date(label: str) -> forms.DateField:
     return _DateField(
         label=label,
@@ -65,22 +50,11 @@ def _date(label: str) -> forms.DateField:
     )
 
 
-def _choice(label: str, choices: list[tuple[str, str]]) -> forms.ChoiceField:
-    return _ChoiceField(
-        label=label,
-        required=False,
-        choices=choices,
-        widget=forms.Select(attrs={"class": "usa-select"}),
-    )
-
-
 def _vocabulary(values: tuple[str, ...], any_label: str) -> list[tuple[str, str]]:
     return [("", any_label), *((value, vocabulary_label(value)) for value in values)]
 
 
-class LogFilterForm(forms.Form):
-    bound_field_class = UswdsBoundField
-
+class LogFilterForm(FilterForm):
     start = _date("Received from")
     end = _date("Received until")
     receiving_agency = forms.ModelChoiceField(
@@ -102,11 +76,11 @@ class LogFilterForm(forms.Form):
         strip=True,
         widget=forms.TextInput(attrs={"class": "usa-input"}),
     )
-    outcome = _choice("Outcome", _vocabulary(OUTCOMES, "Any outcome"))
-    immigration_related = _choice(
+    outcome = choice("Outcome", _vocabulary(OUTCOMES, "Any outcome"))
+    immigration_related = choice(
         "Immigration-related", [("", "Either"), ("yes", "Yes"), ("no", "No")]
     )
-    channel = _choice("How it arrived", _vocabulary(CHANNELS, "Any way"))
+    channel = choice("How it arrived", _vocabulary(CHANNELS, "Any way"))
 
     def __init__(self, *args: Any, counts_only: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -141,11 +115,3 @@ class LogFilterForm(forms.Form):
             immigration_related=IMMIGRATION_CHOICES[data["immigration_related"]],
             channel=data["channel"],
         )
-
-    def error_summary(self) -> list[tuple[str, str]]:
-        """Each problem as (id of the input to jump to, message naming the field)."""
-        return [
-            (self[name].auto_id, f"{self.fields[name].label}: {message}")
-            for name, messages in self.errors.items()
-            for message in messages
-        ]

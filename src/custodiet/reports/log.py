@@ -8,6 +8,7 @@ local months, like the dates of the filter.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from django.db.models import Count
@@ -86,16 +87,28 @@ def count(where: LogFilter) -> Counts:
             month.immigration_related += requests
         seen_outcomes.add(outcome)
     outcomes = [*OUTCOMES, *sorted(seen_outcomes - set(OUTCOMES))]
+    months = month_range(found, where.start, where.end)
+    return Counts([found.get(month) or Month(month) for month in months], outcomes)
+
+
+def month_range(
+    found: Collection[dt.date], start: dt.date | None, end: dt.date | None
+) -> list[dt.date]:
+    """The first day of every month a chart shows: from the filter's first day (or the
+    first month found) to its last (or the last month found), all of them, empty or not.
+
+    Empty when nothing was found; past MAX_MONTHS, only from the first to the last found.
+    """
     if not found:
-        return Counts([], outcomes)
+        return []
     first, last = min(found), max(found)
-    low = _month(where.start) if where.start else first
-    high = _month(where.end) if where.end else last
+    low = _month(start) if start else first
+    high = _month(end) if end else last
     if _span(low, high) > MAX_MONTHS:
         low, high = first, last
     months = []
     month = low
     while month <= high:
-        months.append(found.get(month) or Month(month))
+        months.append(month)
         month = _next(month)
-    return Counts(months, outcomes)
+    return months

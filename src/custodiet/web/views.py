@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from custodiet.accounts.access import require
+from custodiet.directory.current import current_directory
 from custodiet.policy.engine import decide
 from custodiet.policy.facts.gather import FACTS, Settings
 from custodiet.policy.model import Decision, RequestError, parse_request
@@ -108,6 +109,7 @@ def explorer(request: HttpRequest) -> HttpResponse:
                     pack,
                     as_of=form.cleaned_data["as_of"],
                     settings=Settings.from_env(),
+                    directory=current_directory(),
                     explain=True,
                 )
                 result = present_decision(decision, contract, pack)

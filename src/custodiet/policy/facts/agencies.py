@@ -213,6 +213,8 @@ class Directory:
     ) -> None:
         """Index `agencies`; raise ValueError naming the agency and field of any conflict."""
         self.agencies = tuple(agencies)
+        self.word_acronyms = tuple(word_acronyms)
+        self.titles = tuple(titles)
         self._by_id: dict[str, Agency] = {}
         for index, agency in enumerate(self.agencies):
             if agency.id in self._by_id:
@@ -336,6 +338,16 @@ class Directory:
             )
         except ValueError as exc:
             raise ValueError(f"{path}: {exc}") from exc
+
+    def revised(self, entries: Iterable[Mapping[str, Any]]) -> Directory:
+        """This directory with `entries` (tables as in the file) added or replacing theirs.
+
+        Raise ValueError naming the entry and field, as loading the file would.
+        """
+        agencies = {agency.id: agency for agency in self.agencies}
+        for agency in _parse_agencies(list(entries)):
+            agencies[agency.id] = agency
+        return Directory(agencies.values(), word_acronyms=self.word_acronyms, titles=self.titles)
 
     def get(self, agency_id: str) -> Agency | None:
         """The agency with this id, or None."""
@@ -523,6 +535,22 @@ def _strings(table: Mapping[str, Any], field: str, where: str) -> tuple[str, ...
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         raise ValueError(f"{where}: must be a list of non-empty strings")
     return tuple(v.strip() for v in value)
+
+
+def entry(agency: Agency) -> dict[str, Any]:
+    """An agency as a table of the directory file (what `Directory.revised` reads)."""
+    table: dict[str, Any] = {"id": agency.id, "name": agency.name}
+    if agency.parent is not None:
+        table["parent"] = agency.parent
+    return table | {
+        "level": agency.level,
+        "immigration": agency.immigration,
+        "enforcement": agency.enforcement,
+        "aliases": list(agency.aliases),
+        "acronyms": list(agency.acronyms),
+        "oris": list(agency.oris),
+        "ori_prefixes": list(agency.ori_prefixes),
+    }
 
 
 def _parse_agencies(tables: Any) -> list[Agency]:

@@ -11,12 +11,15 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError
 
+from custodiet.accounts.models import Agency
 from custodiet.cases import demo
 from custodiet.ledger import store
+from custodiet.monitor import demo as monitor_demo
 
 DEMO_URL = "http://127.0.0.1:8000/"
 
@@ -48,6 +51,10 @@ class Command(BaseCommand):
             raise CommandError(
                 f"Could not load the demo ({exc}). Has `custodiet migrate` been run?"
             ) from exc
+        try:
+            self._load_monitor()
+        except DatabaseError as exc:
+            raise CommandError(f"Could not load the demo's access logs ({exc}).") from exc
         # Sign the ledger as it stands, so every case's history can be proved.
         if not Path(settings.CUSTODIET_LOG_KEY_FILE).exists():
             call_command("ledger", "keygen", stdout=self.stderr, stderr=self.stderr)
@@ -70,3 +77,12 @@ class Command(BaseCommand):
             ]
         lines += ["", "The passwords are new on every run of `custodiet demo`.", ""]
         self.stdout.write("\n".join(lines))
+
+    def _load_monitor(self) -> None:
+        agency = Agency.objects.get(code=demo.AGENCY_CODE)
+        officer = get_user_model().objects.get(username="privacy")
+        scanned = monitor_demo.load(agency, by=officer)
+        if scanned is not None:
+            self.stderr.write(
+                f"scanned the demo access logs: {scanned.rows:,} accesses, {scanned.flags:,} flags"
+            )

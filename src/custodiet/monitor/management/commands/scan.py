@@ -1,0 +1,264 @@
+"""`custodiet scan FILE...`: flag immigration enforcement and misuse in database-access logs."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DatabaseError
+
+from custodiet.accounts.models import Agency
+from custodiet.directory.current import current_directory
+from custodiet.monitor import actions
+from custodiet.monitor.models import CATEGORY_LABELS
+from custodiet.monitor.registry import scan_partners
+from custodiet.policy.facts.agencies import default_directory
+from custodiet.scanner import ScanContext, ScanError, Summary, scan
+from custodiet.scanner.layouts import FAMILIES
+
+
+class _Bars:
+    """One progress bar per phase of the scan, on standard error when it is a terminal."""
+
+    def __init__(self, enabled: bool) -> None:
+        from tqdm import tqdm
+
+        self._tqdm = tqdm
+        self._enabled = enabled
+        self._bar: Any = None
+        self._label = ""
+
+    def __call__(self, label: str, fraction: float | None) -> None:
+        if not self._enabled:
+            return
+        if label != self._label:
+            self.close()
+            self._label = label
+            self._bar = self._tqdm(
+                total=100, desc=label, unit="%", leave=False, file=sys.stderr, disable=None
+            )
+        if fraction is not None and self._bar is not None:
+            self._bar.n = round(fraction * 100)
+            self._bar.refresh()
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+
+def _table(title: str, header: tuple[str, ...], rows: list[tuple[Any, ...]]) -> str:
+    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=True)]
+    lines = [title]
+    for row in (header, *rows):
+        lines.append(
+            "  "
+            + "  ".join(
+                str(cell).rjust(width) if isinstance(cell, int) else str(cell).ljust(width)
+                for cell, width in zip(row, widths, strict=True)
+            ).rstrip()
+        )
+    return "\n".join(lines)
+
+
+def render_summary(summary: Summary) -> str:
+    parts = [
+        f"{summary.rows:,} accesses read; {summary.flagged_rows:,} flagged "
+        f"({summary.flags:,} flags)."
+    ]
+    parts.append(
+        _table(
+            "By category:",
+            ("category", "flags"),
+            [(CATEGORY_LABELS[c], n) for c, n in summary.by_category.items()],
+        )
+    )
+    agencies: dict[str, dict[str, int]] = {}
+    for (label, category), n in summary.by_agency.items():
+        agencies.setdefault(label, {})[category] = n
+    if agencies:
+        ranked = sorted(agencies.items(), key=lambda item: -sum(item[1].values()))
+        parts.append(
+            _table(
+                "By agency (categories by flags):",
+                ("agency", "flags", "categories"),
+                [
+                    (
+                        label,
+                        sum(counts.values()),
+                        ", ".join(f"{CATEGORY_LABELS[c].lower()} {n:,}" for c, n in counts.items()),
+                    )
+                    for label, counts in ranked[:25]
+                ],
+            )
+        )
+        if len(ranked) > 25:
+            parts.append(f"  ... and {len(ranked) - 25} more agencies")
+    months: dict[str, dict[str, int]] = {}
+    for (month, category), n in summary.by_month.items():
+        months.setdefault(month, {})[category] = n
+    if months:
+        parts.append(
+            _table(
+                "By month:",
+                ("month", *(CATEGORY_LABELS[c].lower() for c in CATEGORY_LABELS)),
+                [
+                    (month, *(counts.get(c, 0) for c in CATEGORY_LABELS))
+                    for month, counts in sorted(months.items())
+                ],
+            )
+        )
+    if summary.unknown_agencies:
+        parts.append(
+            _table(
+                "Not in the agency directory (add them, or confirm they are unknown):",
+                ("organization or ORI", "accesses"),
+                [(unknown.label, unknown.accesses) for unknown in summary.unknown_agencies[:50]],
+            )
+        )
+    if not summary.certification_checked:
+        parts.append(
+            "Uncertified access was not checked: no partner registry (name the agency with "
+            "--agency, after `custodiet migrate`)."
+        )
+    return "\n\n".join(parts)
+
+
+class Command(BaseCommand):
+    help = (
+        "Read database-access logs (message-switch logs, plate-reader search audits, or the "
+        "canonical layout; CSV, gzip, JSON Lines or Parquet) and flag immigration agencies, "
+        "immigration reasons and queries, searches without an articulable purpose, third "
+        "parties without a current certification, and volume anomalies. Exits 0 whether or "
+        "not anything was flagged, 2 when an input cannot be read whole (nothing is written "
+        "or imported then)."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("files", nargs="+", type=Path, metavar="FILE")
+        parser.add_argument(
+            "--format", choices=FAMILIES, help="the files' layout (default: from the header)"
+        )
+        parser.add_argument(
+            "--out",
+            type=Path,
+            metavar="FILE.csv|FILE.parquet",
+            help="write one row per flag here (default: CSV on standard output, "
+            "unless --summary is given)",
+        )
+        parser.add_argument(
+            "--summary", action="store_true", help="print counts by category, agency and month"
+        )
+        parser.add_argument(
+            "--import",
+            dest="import_",
+            action="store_true",
+            help="store the findings in the application for the privacy officer",
+        )
+        parser.add_argument(
+            "--agency",
+            metavar="CODE",
+            help="whose data the logs show (an agency code, e.g. CO-DOR-DMV); "
+            "default: the only agency set up",
+        )
+        parser.add_argument(
+            "--memory-limit", default="1GB", help="DuckDB's memory limit (default 1GB)"
+        )
+        parser.add_argument("--no-progress", action="store_true", help="show no progress bars")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        out: Path | None = options["out"]
+        if out is not None and out.suffix.lower() not in (".csv", ".parquet"):
+            raise CommandError(f"--out: {out} must end in .csv or .parquet", returncode=2)
+        agency, partners, note = self._agency(options["agency"], options["import_"])
+        if note:
+            self.stderr.write(note)
+        try:
+            directory = current_directory()
+        except DatabaseError:
+            # No application database: the packaged directory is the one in force.
+            directory = default_directory()
+        context = ScanContext(
+            directory=directory,
+            agency_id=agency.code if agency else None,
+            partners=scan_partners(agency, directory) if partners else None,
+            time_zone=settings.TIME_ZONE,
+            memory_limit=options["memory_limit"],
+        )
+        if options["import_"]:
+            assert agency is not None
+            readable = [path for path in options["files"] if path.is_file()]
+            try:
+                actions.refuse_reimport(agency, actions.file_records(readable))
+            except actions.AlreadyImported as exc:
+                raise CommandError(str(exc), returncode=1) from None
+        bars = _Bars(not options["no_progress"])
+        try:
+            result = scan(
+                options["files"], family=options["format"], context=context, progress=bars
+            )
+        except ValueError as exc:
+            raise CommandError(str(exc), returncode=2) from None
+        except ScanError as exc:
+            bars.close()
+            for problem in exc.problems:
+                self.stderr.write(problem)
+            raise CommandError(
+                "nothing was scanned: the input above cannot be read whole", returncode=2
+            ) from None
+        with result:
+            if out is not None:
+                result.write(out)
+            elif not options["summary"]:
+                result.write_csv_to(self.stdout)
+            bars.close()
+            summary = result.summary()
+            if options["summary"]:
+                self.stdout.write(render_summary(summary))
+            elif out is not None:
+                self.stderr.write(
+                    f"{summary.rows:,} accesses read; {summary.flags:,} flags written to {out}"
+                )
+            if options["import_"]:
+                assert agency is not None
+                try:
+                    stored = actions.import_scan(result, agency=agency, by=_operator())
+                except actions.AlreadyImported as exc:
+                    raise CommandError(str(exc), returncode=1) from None
+                self.stderr.write(
+                    f"Imported as scan {stored.pk}: {stored.findings.count():,} findings "
+                    f"for {agency.name}."
+                )
+
+    def _agency(self, code: str | None, required: bool) -> tuple[Agency | None, bool, str]:
+        """The agency, whether its registry can be read, and a note when it cannot."""
+        try:
+            if code:
+                agency = Agency.objects.filter(code=code).first()
+                if agency is None:
+                    raise CommandError(f"--agency: no agency has the code {code!r}", returncode=2)
+                return agency, True, ""
+            agencies = list(Agency.objects.all()[:2])
+        except DatabaseError:
+            if required:
+                raise CommandError(
+                    "--import: the application database is not set up (run custodiet migrate)",
+                    returncode=2,
+                ) from None
+            return None, False, "No application database: uncertified access is not checked."
+        if len(agencies) == 1:
+            return agencies[0], True, ""
+        if required:
+            raise CommandError("--import: name the agency with --agency CODE", returncode=2)
+        return None, False, ""
+
+
+def _operator() -> str:
+    try:
+        return f"command line ({getpass.getuser()})"
+    except (KeyError, OSError):
+        return "command line"

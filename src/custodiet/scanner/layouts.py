@@ -1,0 +1,313 @@
+"""The access-log layouts the monitor reads, recognised by their header.
+
+Each layout names its columns as the file writes them, and says how each one maps onto the
+canonical access record (`CANONICAL`) as a DuckDB SQL expression over the raw text
+columns `c0, c1, ...`. The raw columns are kept as they were read, because a flagged row is
+reported with every original column unchanged.
+
+The canonical layout is the project's own: any system's log converted to these columns can
+be scanned with `--format canonical` (CSV, JSON Lines or Parquet).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# The canonical access record: (column, meaning). `occurred_at` is required; the rest may be
+# empty where a system does not record them.
+CANONICAL: tuple[tuple[str, str], ...] = (
+    ("occurred_at", "when the query or search ran: ISO 8601, with or without an offset"),
+    ("system", "the system the log comes from: switch, alpr, or another name"),
+    ("ori", "the accessing agency's 9-character Originating Agency Identifier"),
+    ("organization", "the accessing agency's name as the system records it"),
+    ("user_id", "the account that ran the query"),
+    ("query_type", "message key or search type: DQ, RQ, IAQ, plate search, ..."),
+    ("destination", "where the message went: a state code, AX for ICE's LESC, ..."),
+    ("subject", "what was looked up: a plate, a licence number, a name"),
+    ("reason", "the stated reason or purpose, as written"),
+    ("case_number", "the case or incident number given with the query"),
+)
+CANONICAL_COLUMNS = tuple(name for name, _ in CANONICAL)
+
+# Timestamps as the known systems write them, tried in order after ISO 8601.
+TIME_FORMATS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%m/%d/%Y %I:%M:%S %p",
+    "%m/%d/%Y %I:%M %p",
+    "%m/%d/%Y %H:%M:%S",
+    "%m/%d/%Y %H:%M",
+    "%b %d, %Y %I:%M:%S %p",
+    "%b %d, %Y %I:%M %p",
+    "%b %d, %Y, %I:%M %p",
+)
+
+
+def time_sql(expr: str) -> str:
+    """A DuckDB expression reading `expr` as the agency's local time, NULL when it cannot.
+
+    The session's TimeZone is the agency's: a time with an offset or "Z" is converted to
+    it, a time without one is taken as written (local wall-clock time).
+    """
+    formats = ", ".join(f"'{f}'" for f in TIME_FORMATS)
+    text = f"trim({expr})"
+    return (
+        f"coalesce(try_cast(try_cast({text} AS TIMESTAMPTZ) AS TIMESTAMP), "
+        f"try_strptime({text}, [{formats}]))"
+    )
+
+
+# Switch messages: KEY.SENDER_ORI.DESTINATION.TXT FIELD/value.FIELD/value... Each is read
+# by two regular expressions, once: its head, and its reason (RSN/ or PUR/), which a
+# message need not carry at all. A reason runs to the next ".FIELD/" or the end, so the
+# dots it holds stay in it ("RSN/I.C.E. DETAINER", "RSN/ASSIST U.S. IMMIGRATION").
+_HEAD = r"^\s*([A-Za-z][A-Za-z0-9]{0,7})\.([A-Za-z0-9]{9})\.([^. ]*)"
+_REASON = r"[. ](RSN|PUR)/(.*?)(?:\.[A-Z][A-Z0-9]{1,4}/|$)"
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """One log layout: its header and how its columns become an access record."""
+
+    name: str
+    family: str  # what --format calls it: switch, alpr or canonical
+    title: str
+    header: tuple[str, ...]
+    # canonical column -> SQL over c0..cN and the prelude; columns not named are NULL.
+    mapping: dict[str, str]
+    # Values computed once per row, before the mapping reads them: name -> SQL over c0..cN.
+    prelude: dict[str, str] = field(default_factory=dict)
+    # Row checks on the access record (beyond a readable time): (SQL true for a
+    # malformed row, the problem in words).
+    checks: tuple[tuple[str, str], ...] = ()
+    # The reason field was present (even if empty): whether to judge it at all.
+    reason_given: str = "true"
+
+
+def _switch() -> Layout:
+    return Layout(
+        name="switch",
+        family="switch",
+        title="message-switch log (timestamp, ori, user_id, message)",
+        header=("timestamp", "ori", "user_id", "message"),
+        prelude={
+            "head": f"regexp_extract(c3, '{_HEAD}', ['key', 'ori', 'destination'])",
+            "stated": f"regexp_extract(c3, '{_REASON}', ['field', 'value'])",
+        },
+        mapping={
+            "occurred_at": time_sql("c0"),
+            "system": "'switch'",
+            "ori": "upper(trim(c1))",
+            "user_id": "trim(c2)",
+            "query_type": "nullif(upper(head.key), '')",
+            "sender_ori": "upper(head.ori)",
+            "destination": "nullif(upper(head.destination), '')",
+            "reason": "nullif(stated.value, '')",
+        },
+        checks=(
+            (
+                "NOT regexp_full_match(ori, '[A-Z0-9]{9}')",
+                "column 'ori': not a 9-character ORI",
+            ),
+            (
+                "query_type IS NULL",
+                "column 'message': does not start KEY.ORI. (for example DQ.CO0010000.CO.TXT)",
+            ),
+        ),
+        reason_given="stated.field <> ''",
+    )
+
+
+def _alpr_simple() -> Layout:
+    return Layout(
+        name="alpr-5",
+        family="alpr",
+        title="plate-reader search audit, 5 columns (id, userId, searchDate, cameraCount, reason)",
+        header=("id", "userid", "searchdate", "cameracount", "reason"),
+        mapping={
+            "occurred_at": time_sql("c2"),
+            "system": "'alpr'",
+            "user_id": "trim(c1)",
+            "query_type": "'search'",
+            "reason": "c4",
+        },
+    )
+
+
+def _alpr_full(name: str, title: str, header: tuple[str, ...]) -> Layout:
+    def col(label: str) -> str:
+        return f"c{header.index(label)}"
+
+    return Layout(
+        name=name,
+        family="alpr",
+        title=title,
+        header=header,
+        mapping={
+            "occurred_at": time_sql(col("search time")),
+            "system": "'alpr'",
+            "organization": f"trim({col('org name')})",
+            "user_id": f"trim({col('name')})",
+            "query_type": f"trim({col('search type')})",
+            "subject": f"trim({col('license plate')})",
+            "reason": col("reason"),
+            "case_number": f"trim({col('case #')})",
+        },
+    )
+
+
+_COMMON = ("id", "name", "org name", "total networks searched")
+LAYOUTS: tuple[Layout, ...] = (
+    _switch(),
+    _alpr_simple(),
+    _alpr_full(
+        "alpr-13",
+        "plate-reader search audit, 13 columns (ID, Name, Org Name, ..., Moderation)",
+        (
+            *_COMMON,
+            "time frame",
+            "license plate",
+            "reason",
+            "case #",
+            "filters",
+            "search time",
+            "search type",
+            "text prompt",
+            "moderation",
+        ),
+    ),
+    _alpr_full(
+        "alpr-federal",
+        "plate-reader federal-searches export (ID, Name, Org Name, ..., Search Type)",
+        (
+            *_COMMON,
+            "license plate",
+            "reason",
+            "case #",
+            "filters",
+            "search time",
+            "search type",
+        ),
+    ),
+    Layout(
+        name="canonical",
+        family="canonical",
+        title="Custodiet's canonical access layout (" + ", ".join(CANONICAL_COLUMNS) + ")",
+        header=CANONICAL_COLUMNS,
+        mapping={
+            name: (time_sql(f"c{i}") if name == "occurred_at" else f"trim(c{i})")
+            for i, name in enumerate(CANONICAL_COLUMNS)
+        }
+        | {"ori": "upper(trim(c2))", "reason": "c8"},
+    ),
+)
+FAMILIES = ("switch", "alpr", "canonical")
+
+
+class LayoutError(ValueError):
+    """The file's header matches no layout (or not the one asked for); `line` when known."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+def normalise(name: str) -> str:
+    return " ".join(name.strip().lower().split())
+
+
+def match(header: Sequence[str], family: str | None = None) -> Layout:
+    """The layout whose columns are exactly `header` (case and spacing aside)."""
+    names = tuple(normalise(h) for h in header)
+    candidates = [lay for lay in LAYOUTS if family is None or lay.family == family]
+    for layout in candidates:
+        if names == layout.header:
+            return layout
+    # The canonical layout may leave out its optional columns and order them freely.
+    # The canonical layout may leave out its optional columns, order them freely, and
+    # carry columns of its own, which are kept as they are but not read.
+    if family in (None, "canonical") and "occurred_at" in names and len(set(names)) == len(names):
+        return canonical_subset(names)
+    wanted = "; ".join(f"{lay.name}: {', '.join(lay.header)}" for lay in candidates)
+    raise LayoutError(f"the header ({', '.join(header)}) matches no known layout ({wanted})")
+
+
+def canonical_subset(names: tuple[str, ...]) -> Layout:
+    """The canonical layout for a file holding some of its columns, in any order, and maybe
+    columns of its own (kept as they are, not read)."""
+    mapping = {}
+    for i, name in enumerate(names):
+        if name not in CANONICAL_COLUMNS:
+            continue
+        if name == "occurred_at":
+            mapping[name] = time_sql(f"c{i}")
+        elif name == "ori":
+            mapping[name] = f"upper(trim(c{i}))"
+        elif name == "reason":
+            mapping[name] = f"c{i}"
+        else:
+            mapping[name] = f"trim(c{i})"
+    return Layout(
+        name="canonical",
+        family="canonical",
+        title=LAYOUTS[-1].title,
+        header=names,
+        mapping=mapping,
+        # A log that records no reason is not a log of searches without one.
+        reason_given="true" if "reason" in names else "false",
+    )
+
+
+def is_gzip(path: Path) -> bool:
+    with path.open("rb") as handle:
+        return handle.read(2) == b"\x1f\x8b"
+
+
+def opener(path: Path) -> io.BufferedIOBase:
+    """The file's bytes, decompressed when it is gzip (known by its magic number)."""
+    raw = path.open("rb")
+    if raw.read(2) == b"\x1f\x8b":
+        raw.seek(0)
+        return gzip.GzipFile(fileobj=raw)  # type: ignore[return-value]
+    raw.seek(0)
+    return raw  # type: ignore[return-value]
+
+
+def read_header(path: Path) -> list[str]:
+    """The first record of a CSV file: its column names (BOM and gzip handled)."""
+    with opener(path) as handle:
+        head = handle.read(1 << 16)
+    if head.startswith(codecs.BOM_UTF8):
+        head = head[len(codecs.BOM_UTF8) :]
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # A cut in the middle of a character at the end of the block is not an error.
+        text = head[: exc.start].decode("utf-8")
+        if exc.start < len(head) - 4:
+            line = head[: exc.start].count(b"\n") + 1
+            raise LayoutError("not UTF-8 text", line) from None
+    try:
+        first = next(csv.reader(io.StringIO(text, newline="")), None)
+    except csv.Error as exc:
+        raise LayoutError(f"the header cannot be read as CSV ({exc})", 1) from None
+    if not first or not any(cell.strip() for cell in first):
+        raise LayoutError("no header (the file is empty)", 1)
+    return first
+
+
+def is_parquet(path: Path) -> bool:
+    with path.open("rb") as handle:
+        return handle.read(4) == b"PAR1"
+
+
+def is_json_lines(path: Path) -> bool:
+    with opener(path) as handle:
+        head = handle.read(64).lstrip(codecs.BOM_UTF8).lstrip()
+    return head.startswith(b"{")

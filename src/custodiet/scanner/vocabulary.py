@@ -1,0 +1,220 @@
+"""The words the monitor reads reasons with: immigration enforcement, and no purpose at all.
+
+Immigration reasons are judged by the policy engine's own vocabulary
+(`custodiet.policy.facts.purpose`), so a clerk's screen and the monitor never disagree about
+what "ICE+ERO" or "criminal alien" means. That vocabulary needs look-arounds, which DuckDB's
+regular expressions lack, so the scan works in two steps: a cheap SQL filter keeps every
+reason that holds one of `CANDIDATE_STEMS` (a superset of what the vocabulary matches),
+and only those distinct texts are read by the vocabulary, whole words only. A reason that names
+an immigration agency ("HSI", "CBP") counts too, read by the agency directory, and the
+filter holds a word of each of their names (`candidate_sql`). A test checks that everything
+the vocabulary or the directory calls immigration passes the filter.
+
+A reason has no articulable purpose when it is empty, redacted, or made only of words that
+say nothing about why ("inv", "test", "Daytime search for best result"). The words are
+below; a reason with one other word ("welfare check", "UUV", a case number) is not vague.
+"""
+
+from __future__ import annotations
+
+import re
+
+from custodiet.policy.facts.agencies import Directory, default_directory
+from custodiet.policy.facts.purpose import immigration_purpose
+
+# Every match of the vocabulary holds one of these (case-insensitive regular expressions).
+# The vocabulary matches whole words, so most stems need only be looked for where a word
+# starts (RE2's \b): "police" and "notice" then never reach Python at all. Statute numbers
+# are looked for anywhere, since "8USC1325" runs them into the words before.
+CANDIDATE_STEMS = (
+    r"132[56]",
+    r"\bina",  # INA 275, 276
+    r"\bent",  # entry, entered, entrada, re-entry
+    r"\breent",
+    r"\bewi",
+    r"\bborder",
+    r"\b(?:re)?ingreso",
+    r"\b(?:im|in)?migra",  # immigration, inmigración, migratorio, la migra
+    r"\bice",
+    r"\bi\.c\.e",
+    r"\bero",
+    r"\bfugops",
+    r"\busbp",
+    r"\b287",
+    r"\bdetainer",
+    r"\bi-?247",
+    r"\bi-?20[035]",
+    r"\bi-?862",
+    r"\bremov",
+    r"\bdeport",
+    r"\bstatus",
+    r"\bcitizenship",
+    r"\bpresen",
+    r"\b(?:un)?lawful",
+    r"\balien",
+    r"\billegal",
+    r"\bundocumented",
+    r"\bindocumentad",
+    r"\bpapeles",
+    r"\boverstay",
+    r"\bcivil_immigration",
+)
+CANDIDATE_SQL = "(?i)(?:" + "|".join(CANDIDATE_STEMS) + ")"
+
+# Reasons that are no reason: the whole text, once lower-cased and stripped of punctuation.
+REDACTED = frozenset(
+    {
+        "",
+        "redacted",
+        "na",
+        "n a",
+        "none",
+        "null",
+        "nil",
+        "unknown",
+        "x",
+        "xx",
+        "xxx",
+        "xxxx",
+        "blank",
+        "no reason",
+        "not given",
+        "not stated",
+        "withheld",
+    }
+)
+
+# Words that, alone or together, say nothing about why a search was run.
+VAGUE_WORDS = frozenset(
+    {
+        "admin",
+        "administrative",
+        "best",
+        "business",
+        "camera",
+        "case",
+        "check",
+        "crim",
+        "crime",
+        "crimes",
+        "criminal",
+        "daytime",
+        "enforcement",
+        "for",
+        "general",
+        "info",
+        "information",
+        "inquiry",
+        "law",
+        "le",
+        "like",
+        "lookup",
+        "misc",
+        "miscellaneous",
+        "more",
+        "official",
+        "other",
+        "patrol",
+        "police",
+        "purpose",
+        "purposes",
+        "query",
+        "result",
+        "results",
+        "search",
+        "searching",
+        "test",
+        "testing",
+        "tests",
+        "this",
+        "training",
+        "work",
+    }
+)
+# "inv", "invest", "investigation" and the ways it is misspelt ("invetigation",
+# "inestigation", "ivestigations", "invewsigations"), but not "inventory", "invoice" or
+# "invasion": after "inv" the word must go on "es", "s", or show "tig" or "sig".
+VAGUE_WORD_PATTERN = r"^(?:invs?|inve?s[a-z]*|inv[a-z]*(?:tig|sig)[a-z]*|ivest[a-z]*|inest[a-z]*)$"
+
+
+def normalise_sql(expr: str) -> str:
+    """DuckDB: the text lower-cased, punctuation and '+' read as spaces, spaces collapsed."""
+    return f"trim(regexp_replace(lower(coalesce({expr}, '')), '[^a-z0-9]+', ' ', 'g'))"
+
+
+def vague_sql(normalised: str) -> str:
+    """DuckDB: true when every word of the normalised reason is a vague word."""
+    words = ", ".join(f"'{w}'" for w in sorted(VAGUE_WORDS))
+    return (
+        f"(len({normalised}) > 0 AND list_bool_and(list_transform(string_split({normalised}, ' '), "
+        f"lambda w: list_contains([{words}], w) OR regexp_full_match(w, '{VAGUE_WORD_PATTERN[1:-1]}'))))"
+    )
+
+
+def redacted_sql(normalised: str) -> str:
+    values = ", ".join(f"'{w}'" for w in sorted(REDACTED))
+    return f"({normalised} IN ({values}))"
+
+
+# Words the directory matches through another spelling ("Dept", "PD", "U.S.", "&"): a reason
+# may name an agency without them, so none is what reasons are filtered on.
+_RESPELT = frozenset(
+    {
+        "department",
+        "police",
+        "sheriff",
+        "attorney",
+        "office",
+        "government",
+        "us",
+        "united",
+        "states",
+        "america",
+        "the",
+        "and",
+    }
+)
+
+
+def agency_stems(directory: Directory) -> tuple[str, ...]:
+    """For each name, alias and acronym of an immigration agency, its longest word."""
+    stems = set()
+    for agency in directory.agencies:
+        if not agency.immigration:
+            continue
+        for spelling in (agency.name, *agency.aliases, *agency.acronyms):
+            words = [w for w in re.findall(r"[^\W_]+", spelling.lower()) if w not in _RESPELT]
+            if words:
+                stems.add(max(words, key=len))
+    return tuple(sorted(stems))
+
+
+def candidate_sql(directory: Directory) -> str:
+    """CANDIDATE_SQL widened to every reason that may name an immigration agency."""
+    # Acronyms may be written as initials ("H.S.I."), which the directory joins up.
+    named = [
+        r"\b" + r"\.?\s?".join(re.escape(letter) for letter in stem)
+        for stem in agency_stems(directory)
+    ]
+    return CANDIDATE_SQL[:-1] + "|" + "|".join(named) + ")"
+
+
+def immigration_verdict(text: str, directory: Directory | None = None) -> str | None:
+    """Why this reason is about immigration enforcement, or None when it is not.
+
+    Besides the policy engine's vocabulary, a reason that names an immigration agency
+    ("HSI", "CBP") says whom the search was run for: the engine reads such a name from the
+    requester's fields instead, which a log's reason field is not.
+    """
+    facts = immigration_purpose(text)
+    if facts.immigration:
+        return facts.because
+    directory = directory or default_directory()
+    # Acronyms that are everyday words ("ICE", "AMO") are left to the vocabulary, which
+    # knows "ICE CREAM TRUCK" from "ICE".
+    for word in directory.word_acronyms:
+        text = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", " ", text, flags=re.IGNORECASE)
+    agency = directory.match_name(text)
+    if agency is not None and agency.immigration:
+        return f"The text names {agency.name}, an immigration agency."
+    return None
