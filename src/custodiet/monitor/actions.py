@@ -36,9 +36,9 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _aware(value: dt.datetime | None, zone: ZoneInfo) -> dt.datetime | None:
+def _aware(value: dt.datetime, zone: ZoneInfo) -> dt.datetime:
     # The scan reads times as wall-clock time in its zone and hands them back without it.
-    return None if value is None else timezone.make_aware(value, zone)
+    return timezone.make_aware(value, zone)
 
 
 def file_records(paths: Iterable[Path]) -> list[dict[str, Any]]:

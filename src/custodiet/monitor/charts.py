@@ -48,22 +48,10 @@ def _short(label: str) -> str:
     return label if len(label) <= MAX_LABEL else label[: MAX_LABEL - 1].rstrip() + "…"
 
 
-def _dated(counts: Counts) -> dict[str, int]:
-    """The flags of the months drawn, by category: those with no readable time are in none."""
-    return {
-        category: sum(month.by_category.get(category, 0) for month in counts.months)
-        for category in CATEGORY_LABELS
-    }
-
-
 def by_month(counts: Counts, *, which: str) -> str:
     months = counts.months
     first, last = months[0].key, months[-1].key
     span = f"{first:%B %Y}" if first == last else f"{first:%B %Y} to {last:%B %Y}"
-    dated = counts.total - counts.undated
-    undated = (
-        f" {flags(counts.undated)} with no readable time are in no month." if counts.undated else ""
-    )
     return charts.stacked_bars(
         [
             charts.Bar(
@@ -81,7 +69,7 @@ def by_month(counts: Counts, *, which: str) -> str:
         title="Flags by month and category",
         description=(
             f"Stacked bars, one per month from {span}, immigration categories at the bottom: "
-            f"{flags(dated)}, {in_words(_dated(counts))}.{which}{undated} "
+            f"{flags(counts.total)}, {in_words(counts.by_category)}.{which} "
             "The table below the chart gives each month's numbers."
         ),
         value_label="Flags",

@@ -107,8 +107,6 @@ class Counts:
     months: list[Group]
     # Every accessing agency flagged, most flags first.
     agencies: list[Group]
-    # Flags whose time the log did not give in a readable form: in no month.
-    undated: int
 
     @property
     def total(self) -> int:
@@ -127,17 +125,13 @@ def count(where: FindingFilter) -> Counts:
     by_category = dict.fromkeys(CATEGORIES, 0)
     months: dict[dt.date, Group] = {}
     agencies: dict[str, Group] = {}
-    undated = 0
+    # Every flagged access has a time: a row whose time cannot be read stops the scan.
     for start, category, agency, flags in groups:
         by_category[category] = by_category.get(category, 0) + flags
         agencies.setdefault(agency, Group(agency)).add(category, flags)
-        if start is None:
-            undated += flags
-        else:
-            months.setdefault(start.date(), Group(start.date())).add(category, flags)
+        months.setdefault(start.date(), Group(start.date())).add(category, flags)
     return Counts(
         by_category=by_category,
         months=[months.get(m) or Group(m) for m in month_range(months, where.start, where.end)],
         agencies=sorted(agencies.values(), key=lambda group: (-group.total, str(group.key))),
-        undated=undated,
     )

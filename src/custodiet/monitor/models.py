@@ -77,8 +77,8 @@ class Finding(models.Model):
     agency_directory_id = models.CharField(max_length=64, blank=True)
     user_id = models.CharField(max_length=200, blank=True)
     accesses = models.BigIntegerField()
-    first_at = models.DateTimeField(null=True)
-    last_at = models.DateTimeField(null=True)
+    first_at = models.DateTimeField()
+    last_at = models.DateTimeField()
     # The first flag's explanation; each flagged access keeps its own.
     why = models.TextField()
 
@@ -96,7 +96,7 @@ class FlaggedAccess(models.Model):
     finding = models.ForeignKey(Finding, on_delete=models.PROTECT, related_name="rows")
     source_file = models.CharField(max_length=500)
     source_line = models.BigIntegerField()
-    occurred_at = models.DateTimeField(null=True)
+    occurred_at = models.DateTimeField()
     why = models.TextField()
     # [[column, value], ...] in the file's order (a JSON object's keys lose their order in
     # PostgreSQL's jsonb).
