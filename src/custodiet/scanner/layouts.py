@@ -274,9 +274,9 @@ def opener(path: Path) -> io.BufferedIOBase:
     raw = path.open("rb")
     if raw.read(2) == b"\x1f\x8b":
         raw.seek(0)
-        return gzip.GzipFile(fileobj=raw)  # type: ignore[return-value]
+        return gzip.GzipFile(fileobj=raw)
     raw.seek(0)
-    return raw  # type: ignore[return-value]
+    return raw
 
 
 def read_header(path: Path) -> list[str]:

@@ -898,7 +898,8 @@ def _record_starts(path: Path, *, header: bool) -> Iterator[int]:
     # As long a cell as DuckDB reads (max_line_size).
     csv.field_size_limit(max(csv.field_size_limit(), MAX_LINE_SIZE))
     with layouts.opener(path) as raw:
-        text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+        # typeshed's TextIOWrapper wants a narrower buffer type than GzipFile declares.
+        text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")  # type: ignore[type-var]
         if not header:
             for number, line in enumerate(text, start=1):
                 if line.strip():
