@@ -200,3 +200,23 @@ def test_postgresql_refuses_to_rewrite_an_imported_scan(tmp_path, agency):
             ):
                 cursor.execute(sql)
     assert Scan.objects.count() == 1
+
+
+def test_the_repeated_autumn_hour_keeps_both_instants(tmp_path, agency):
+    # 1:30 in Denver happens twice on 2 November 2025: first at -06:00, then at -07:00.
+    log = tmp_path / "canonical.csv"
+    log.write_text(
+        "occurred_at,ori,user_id,reason\n"
+        "2025-11-02T01:30:00-06:00,CO0160200,dpd-1,inv\n"
+        "2025-11-02T01:30:00-07:00,CO0160200,dpd-1,inv\n"
+    )
+    assert custodiet_scan(log, "--import", "--agency", agency.code, "--summary").code == 0
+    times = sorted(
+        FlaggedAccess.objects.filter(finding__category="no_articulable_purpose").values_list(
+            "occurred_at", flat=True
+        )
+    )
+    assert [t.isoformat() for t in times] == [
+        "2025-11-02T07:30:00+00:00",
+        "2025-11-02T08:30:00+00:00",
+    ]

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.db.models import Max
@@ -34,11 +32,6 @@ def _sha256(path: Path) -> str:
         while chunk := handle.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def _aware(value: dt.datetime, zone: ZoneInfo) -> dt.datetime:
-    # The scan reads times as wall-clock time in its zone and hands them back without it.
-    return timezone.make_aware(value, zone)
 
 
 def file_records(paths: Iterable[Path]) -> list[dict[str, Any]]:
@@ -67,7 +60,6 @@ def import_scan(
 ) -> Scan:
     """Store a finished scan's findings and every flagged row, and ledger the import."""
     summary = result.summary()
-    zone = ZoneInfo(result.context.time_zone)
     files = [
         {"name": f.path.name, "sha256": _sha256(f.path), "layout": f.layout.name, "rows": f.rows}
         for f in result.files
@@ -99,8 +91,8 @@ def import_scan(
                 agency_directory_id=found["agency_id"],
                 user_id=found["user_id"][:200],
                 accesses=found["accesses"],
-                first_at=_aware(found["first_at"], zone),
-                last_at=_aware(found["last_at"], zone),
+                first_at=found["first_at"],
+                last_at=found["last_at"],
                 why=found["why"],
             )
             key = (
@@ -126,7 +118,7 @@ def import_scan(
                     finding_id=groups[key],
                     source_file=Path(flag["source_file"]).name,
                     source_line=flag["source_line"],
-                    occurred_at=_aware(flag["occurred_at"], zone),
+                    occurred_at=flag["occurred_at"],
                     why=flag["why"],
                     record=list(flag["record"].items()),
                 )

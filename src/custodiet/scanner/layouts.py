@@ -50,16 +50,15 @@ TIME_FORMATS = (
 
 
 def time_sql(expr: str) -> str:
-    """A DuckDB expression reading `expr` as the agency's local time, NULL when it cannot.
+    """A DuckDB expression reading `expr` as an instant (TIMESTAMPTZ), NULL when it cannot.
 
-    The session's TimeZone is the agency's: a time with an offset or "Z" is converted to
-    it, a time without one is taken as written (local wall-clock time).
+    The session's TimeZone is the agency's: a time with an offset or "Z" is that instant,
+    a time without one is read as the agency's wall-clock time.
     """
     formats = ", ".join(f"'{f}'" for f in TIME_FORMATS)
     text = f"trim({expr})"
     return (
-        f"coalesce(try_cast(try_cast({text} AS TIMESTAMPTZ) AS TIMESTAMP), "
-        f"try_strptime({text}, [{formats}]))"
+        f"coalesce(try_cast({text} AS TIMESTAMPTZ), try_strptime({text}, [{formats}])::TIMESTAMPTZ)"
     )
 
 

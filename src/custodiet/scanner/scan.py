@@ -191,11 +191,14 @@ class Scan:
                 for name in (*layouts.CANONICAL_COLUMNS[1:], "sender_ori")
             ]
             prelude = "".join(f", {sql} AS {name}" for name, sql in layout.prelude.items())
+            # The instant is kept for the record; the rules count days and months by the
+            # agency's wall-clock time.
             selects.append(
                 f"SELECT {index} AS file_index, rowid AS row_index, "
-                f"{mapping['occurred_at']} AS occurred_at, {', '.join(columns)}, "
-                f"{layout.reason_given} AS reason_given "
-                f"FROM (SELECT rowid, *{prelude} FROM raw_{index})"
+                "occurred_instant::TIMESTAMP AS occurred_at, occurred_instant, "
+                f"{', '.join(columns)}, {layout.reason_given} AS reason_given "
+                f"FROM (SELECT rowid, *, {mapping['occurred_at']} AS occurred_instant{prelude} "
+                f"FROM raw_{index})"
             )
         self._execute(
             "CREATE TABLE access_base AS " + " UNION ALL ".join(selects),
@@ -613,7 +616,8 @@ class Scan:
         # Each flag keeps what the summaries and findings need of its access, so that they
         # never go back to the accesses themselves.
         self._execute(
-            "CREATE TABLE flags AS SELECT f.*, a.occurred_at, a.accessor_id, a.user_id, "
+            "CREATE TABLE flags AS SELECT f.*, a.occurred_at, a.occurred_instant, a.accessor_id, "
+            "a.user_id, "
             "a.ori, a.organization, a.reason FROM (" + " UNION ALL ".join(numbered) + ") f "
             "JOIN access a USING (file_index, row_index) "
             f"ORDER BY file_index, row_index, list_position([{order}], category)",
@@ -687,7 +691,8 @@ class Scan:
         """Each flag with the original columns (as `record`), for storing elsewhere."""
         for index, scanned in enumerate(self.files):
             result = self.con.execute(
-                "SELECT f.category, f.rule, f.why, f.source_line, f.occurred_at, x.label, "
+                "SELECT f.category, f.rule, f.why, f.source_line, epoch_us(f.occurred_instant), "
+                "x.label, "
                 "x.agency_id, f.ori, f.organization, f.user_id, f.reason, "
                 + ", ".join(f"r.c{i}" for i in range(len(scanned.columns)))
                 + f" FROM (SELECT * FROM flags WHERE file_index = {index}) f "
@@ -703,7 +708,7 @@ class Scan:
                         "rule": row[1],
                         "why": row[2],
                         "source_line": row[3],
-                        "occurred_at": row[4],
+                        "occurred_at": _instant(row[4]),
                         "agency": row[5],
                         "agency_id": row[6] or "",
                         "ori": row[7] or "",
@@ -720,14 +725,14 @@ class Scan:
             "SELECT f.category, f.rule, x.label, coalesce(x.agency_id, ''), "
             # A spike belongs to a user; every other finding to the agency.
             "CASE WHEN f.category = 'volume_anomaly' THEN coalesce(f.user_id, '') ELSE '' END, "
-            "count(*), min(f.occurred_at), max(f.occurred_at), "
+            "count(*), epoch_us(min(f.occurred_instant)), epoch_us(max(f.occurred_instant)), "
             "arg_min(f.why, f.file_index * 1e12 + f.row_index) "
             "FROM flags f JOIN accessors x USING (accessor_id) GROUP BY ALL ORDER BY 1, 6 DESC"
         )
         names = ("category", "rule", "agency", "agency_id", "user_id", "accesses")
         return [
             dict(zip(names, row[:6], strict=True))
-            | {"first_at": row[6], "last_at": row[7], "why": row[8]}
+            | {"first_at": _instant(row[6]), "last_at": _instant(row[7]), "why": row[8]}
             for row in result.fetchall()
         ]
 
@@ -854,6 +859,14 @@ def _identify(
             " whose work is civil immigration enforcement." if agency.enforcement else "."
         )
     return _Who(agency, label, agency.immigration, not is_own, why)
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def _instant(microseconds: int) -> dt.datetime:
+    # DuckDB hands instants to Python through pytz; microseconds since the epoch need none.
+    return _EPOCH + dt.timedelta(microseconds=microseconds)
 
 
 def _ancestors(directory: Directory, agency: Agency) -> set[str]:
