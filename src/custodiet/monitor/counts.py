@@ -21,8 +21,8 @@ from django.utils import timezone
 
 from custodiet.accounts.models import Agency
 from custodiet.monitor.models import Finding, FlaggedAccess, Scan
-from custodiet.reports.log import month_range
 from custodiet.scanner.rules import CATEGORIES
+from custodiet.web.filters import month_range, next_month
 
 # Findings are listed immigration categories first, in the order of the categories.
 _CATEGORY_ORDER = Case(
@@ -30,10 +30,6 @@ _CATEGORY_ORDER = Case(
     default=Value(len(CATEGORIES)),
     output_field=IntegerField(),
 )
-
-
-def _after(month: dt.date) -> dt.date:
-    return (month + dt.timedelta(days=32)).replace(day=1)
 
 
 def _local(day: dt.date) -> dt.datetime:
@@ -69,7 +65,7 @@ class FindingFilter:
         if self.start:
             conditions["occurred_at__gte"] = _local(self.start)
         if self.end:
-            conditions["occurred_at__lt"] = _local(_after(self.end))
+            conditions["occurred_at__lt"] = _local(next_month(self.end))
         return Q(**conditions)
 
     def flags(self) -> QuerySet[FlaggedAccess]:

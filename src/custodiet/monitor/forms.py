@@ -17,9 +17,8 @@ from django.utils import timezone
 from custodiet.accounts.models import Agency
 from custodiet.monitor.counts import FindingFilter
 from custodiet.monitor.models import CATEGORY_LABELS, Scan
-from custodiet.reports.forms import EARLIEST, LATEST
 from custodiet.scanner.rules import IMMIGRATION_CATEGORIES
-from custodiet.web.filters import FilterForm, choice, shown
+from custodiet.web.filters import EARLIEST, LATEST, FilterForm, choice, shown
 
 # The category filter's one value that is not a category: the three immigration ones.
 IMMIGRATION = "immigration"

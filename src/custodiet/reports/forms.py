@@ -7,7 +7,6 @@ rather than the whole log passed off as the filtered one.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django import forms
@@ -16,13 +15,12 @@ from django.core.exceptions import ValidationError
 from custodiet.accounts.models import Agency
 from custodiet.policy.model import CHANNELS, OUTCOMES
 from custodiet.records.export import LogFilter
-from custodiet.web.filters import FilterForm, choice, shown
+from custodiet.web.filters import EARLIEST, LATEST, FilterForm, choice, shown
 from custodiet.web.forms import vocabulary_label
 
 IMMIGRATION_CHOICES = {"": None, "yes": True, "no": False}
 # The years a request's date may have (custodiet.policy.model.YEARS); far beyond them, the
 # day after the last date would overflow.
-EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(9000, 12, 31)
 
 
 class _DateField(forms.DateField):

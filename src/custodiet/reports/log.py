@@ -8,7 +8,6 @@ local months, like the dates of the filter.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from django.db.models import Count
@@ -17,10 +16,7 @@ from django.utils import timezone
 
 from custodiet.policy.model import OUTCOMES
 from custodiet.records.export import LogFilter
-
-# A filter open at one end, or spanning decades, would draw centuries of empty bars; past
-# this many months the chart keeps to the months that hold requests.
-MAX_MONTHS = 120
+from custodiet.web.filters import month_range
 
 
 @dataclass
@@ -55,18 +51,6 @@ class Counts:
         }
 
 
-def _month(day: dt.date) -> dt.date:
-    return day.replace(day=1)
-
-
-def _next(month: dt.date) -> dt.date:
-    return (month + dt.timedelta(days=32)).replace(day=1)
-
-
-def _span(first: dt.date, last: dt.date) -> int:
-    return (last.year - first.year) * 12 + last.month - first.month + 1
-
-
 def count(where: LogFilter) -> Counts:
     """The filtered requests counted by month, every month of the filter's range included."""
     zone = timezone.get_default_timezone()
@@ -89,26 +73,3 @@ def count(where: LogFilter) -> Counts:
     outcomes = [*OUTCOMES, *sorted(seen_outcomes - set(OUTCOMES))]
     months = month_range(found, where.start, where.end)
     return Counts([found.get(month) or Month(month) for month in months], outcomes)
-
-
-def month_range(
-    found: Collection[dt.date], start: dt.date | None, end: dt.date | None
-) -> list[dt.date]:
-    """The first day of every month a chart shows: from the filter's first day (or the
-    first month found) to its last (or the last month found), all of them, empty or not.
-
-    Empty when nothing was found; past MAX_MONTHS, only from the first to the last found.
-    """
-    if not found:
-        return []
-    first, last = min(found), max(found)
-    low = _month(start) if start else first
-    high = _month(end) if end else last
-    if _span(low, high) > MAX_MONTHS:
-        low, high = first, last
-    months = []
-    month = low
-    while month <= high:
-        months.append(month)
-        month = _next(month)
-    return months

@@ -929,17 +929,16 @@ def _record_starts(path: Path, *, header: bool) -> Iterator[int]:
 
 def _lines_at(path: Path, positions: Sequence[int]) -> list[int]:
     """The 1-based line at each byte offset of the (decompressed) file."""
-    wanted = sorted(set(positions))
     lines: dict[int, int] = {}
-    seen = 0
-    newlines = 0
     with layouts.opener(path) as handle:
-        head = handle.read(3)
-        bom = len(codecs.BOM_UTF8) if head == codecs.BOM_UTF8 else 0
-        newlines += head.count(b"\n")
+        # DuckDB counts its positions after the byte-order mark.
+        head = handle.read(len(codecs.BOM_UTF8))
+        bom = len(head) if head == codecs.BOM_UTF8 else 0
+        newlines = head.count(b"\n")
         seen = len(head)
-        for position in wanted:
-            target = position + bom if position + bom >= seen else position
+        # A malformed row is never on line 1 (the header), so no position lies in the head.
+        for position in sorted(set(positions)):
+            target = position + bom
             while seen < target:
                 chunk = handle.read(min(1 << 24, target - seen))
                 if not chunk:

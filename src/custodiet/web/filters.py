@@ -8,12 +8,48 @@ filtered part (the request log, the access monitor).
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Collection
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 
 from custodiet.web.forms import UswdsBoundField
+
+# The dates a filter takes: beyond these, no record can lie.
+EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(9000, 12, 31)
+# A filter open at one end, or spanning decades, would draw centuries of empty bars; past
+# this many months a chart keeps to the months found.
+MAX_MONTHS = 120
+
+
+def next_month(month: dt.date) -> dt.date:
+    """The first day of the month after `month` (itself a first day)."""
+    return (month + dt.timedelta(days=32)).replace(day=1)
+
+
+def month_range(
+    found: Collection[dt.date], start: dt.date | None, end: dt.date | None
+) -> list[dt.date]:
+    """The first day of every month a chart shows: from the filter's first day (or the
+    first month found) to its last (or the last month found), all of them, empty or not.
+
+    Empty when nothing was found; past MAX_MONTHS, only from the first to the last found.
+    """
+    if not found:
+        return []
+    first, last = min(found), max(found)
+    low = start.replace(day=1) if start else first
+    high = end.replace(day=1) if end else last
+    if (high.year - low.year) * 12 + high.month - low.month + 1 > MAX_MONTHS:
+        low, high = first, last
+    months = []
+    month = low
+    while month <= high:
+        months.append(month)
+        month = next_month(month)
+    return months
 
 
 def shown(value: object) -> str:
