@@ -2,13 +2,15 @@
 
 import sys
 
-from bench import ledger, ledger_pure, monitor, policy
+from bench import intake, ledger, ledger_pure, monitor, policy, uploads
 
 BENCHES = {
     "policy": policy.main,
     "merkle": ledger_pure.main,
     "ledger": ledger.main,
     "monitor": monitor.main,
+    "uploads": uploads.main,
+    "intake": intake.main,
 }
 
 

@@ -12,6 +12,7 @@ import pytest
 from django.test import Client
 
 from custodiet.accounts.models import Agency, Membership, Role
+from custodiet.accounts.rates import Rate
 
 PASSWORD = "a long test password, never used outside tests"
 
@@ -33,6 +34,10 @@ def _test_settings(settings, _empty_static_root):
     settings.STATIC_ROOT = _empty_static_root
     # A deliberately slow password hash makes every sign-in in a test slow, and proves nothing.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Tests send many requests a second on purpose; the rate-limit tests set their own.
+    plenty = Rate(1_000_000, 60)
+    settings.CUSTODIET_API_RATE = settings.CUSTODIET_API_ADDRESS_RATE = plenty
+    settings.CUSTODIET_UPLOAD_RATE = plenty
 
 
 @pytest.fixture(autouse=True)

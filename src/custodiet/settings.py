@@ -7,11 +7,15 @@ Secrets may come from a file named by `<NAME>_FILE` (container and systemd crede
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+
+from custodiet.accounts.rates import Rate
+from custodiet.web import static_headers
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = Path(os.environ.get("CUSTODIET_HOME", Path.cwd()))
@@ -42,6 +46,21 @@ def envint(name: str, default: str) -> int:
         return int(value)
     except ValueError:
         raise ImproperlyConfigured(f"{name}={value!r}: must be a whole number") from None
+
+
+def envdate(name: str, default: str) -> dt.date:
+    value = env(name, default)
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r}: write a date as YYYY-MM-DD") from None
+    if day.year < 1900:
+        raise ImproperlyConfigured(f"{name}={value!r}: must be 1900 or later")
+    return day
+
+
+def envrate(name: str, default: str) -> Rate:
+    return Rate.parse(name, env(name, default))
 
 
 def envlist(name: str, default: str) -> list[str]:
@@ -80,6 +99,7 @@ INSTALLED_APPS = [
     "custodiet.reminders",
     "custodiet.monitor",
     "custodiet.directory",
+    "custodiet.api",
     "custodiet.web",
 ]
 
@@ -185,6 +205,8 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+# Static files carry the pages' security headers (the rest come from SecurityMiddleware).
+WHITENOISE_ADD_HEADERS_FUNCTION = static_headers.add_headers
 
 # Sessions and cookies: HTTPS-only unless explicitly running plain HTTP locally.
 SECURE = envbool("CUSTODIET_SECURE", "true")
@@ -262,5 +284,28 @@ LOGGING = {
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+    },
+}
+
+# Requests: when a request may say it arrived. Later than now by more than the clock skew,
+# or before the agency's records begin, is refused naming `received_at`.
+CUSTODIET_CLOCK_SKEW = dt.timedelta(minutes=envint("CUSTODIET_CLOCK_SKEW_MINUTES", "10"))
+CUSTODIET_EARLIEST_RECEIVED = envdate("CUSTODIET_EARLIEST_RECEIVED", "1990-01-01")
+if dt.timedelta(0) > CUSTODIET_CLOCK_SKEW:
+    raise ImproperlyConfigured("CUSTODIET_CLOCK_SKEW_MINUTES must not be negative")
+
+# Rate limits (429 with Retry-After past them): API calls per partner token and per client
+# address, and uploads of documents per person and per address. Counted in a database
+# table shared by every worker (`custodiet migrate` creates it).
+CUSTODIET_API_RATE = envrate("CUSTODIET_API_RATE", "600/minute")
+CUSTODIET_API_ADDRESS_RATE = envrate("CUSTODIET_API_ADDRESS_RATE", "1200/minute")
+CUSTODIET_UPLOAD_RATE = envrate("CUSTODIET_UPLOAD_RATE", "20/minute")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "ratelimit": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "custodiet_ratelimit",
+        # Counters expire with their window; culling a large table is the slow part.
+        "OPTIONS": {"MAX_ENTRIES": 100_000, "CULL_FREQUENCY": 4},
     },
 }

@@ -1,11 +1,13 @@
 """The OpenAPI document, and a property-based fuzz of the API against it (schemathesis).
 
 The fuzz sends what the document allows and, in negative mode, what it forbids; whatever
-it sends, the API must answer without a server error and as the document says.
+it sends, the API must answer without a server error and as the document says, and a call
+it sends again with the same Idempotency-Key must get the same answer.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -35,7 +37,7 @@ def test_the_openapi_document_names_both_paths_and_the_contracts_request(client)
     assert post["requestBody"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/Request"
     }
-    assert set(post["responses"]) >= {"201", "401", "403", "409", "413", "422"}
+    assert set(post["responses"]) >= {"201", "401", "403", "409", "413", "422", "429"}
     schemas = document["components"]["schemas"]
     request = schemas["Request"]
     assert set(request["required"]) == {"received_at", "requester", "records_requested"}
@@ -51,6 +53,67 @@ def test_the_openapi_document_names_both_paths_and_the_contracts_request(client)
         "type": "http",
         "scheme": "bearer",
     }
+
+
+def _document(client) -> dict:
+    return json.loads(client.get(OPENAPI).content)
+
+
+@pytest.mark.django_db
+def test_the_document_states_the_limits_of_every_text_and_list(client):
+    schemas = _document(client)["components"]["schemas"]
+    request = schemas["Request"]["properties"]
+    [purpose, null] = request["purpose"]["anyOf"]
+    assert purpose["maxLength"] == 10_000
+    assert null == {"type": "null"}
+    assert request["subjects"]["anyOf"][0]["maxItems"] == 100
+    assert request["records_requested"]["maxItems"] == 18
+    assert request["legal_process"]["anyOf"][0]["maxItems"] == 20
+    assert schemas["LegalProcess"]["properties"]["text"]["anyOf"][0]["maxLength"] == 250_000
+    assert schemas["Requester"]["properties"]["name"]["anyOf"][0]["maxLength"] == 300
+    # Every free-text string, in every object, has a limit.
+    for name in ("Request", "Requester", "Subject", "CriminalInvestigation", "LegalProcess"):
+        for field, schema in schemas[name]["properties"].items():
+            for text in [schema, *schema.get("anyOf", [])]:
+                if text.get("type") == "string" and "enum" not in text and "format" not in text:
+                    assert "maxLength" in text, f"{name}.{field}"
+        assert schemas[name]["maxProperties"] == len(schemas[name]["properties"]) + 50
+
+
+@pytest.mark.django_db
+def test_the_document_says_which_fields_may_be_null(client):
+    request = _document(client)["components"]["schemas"]["Request"]
+    for field in ("bulk", "facial_recognition", "subjects", "legal_process"):
+        assert {"type": "null"} in request["properties"][field]["anyOf"], field
+    assert "may be missing or null" in request["description"]
+
+
+@pytest.mark.django_db
+def test_the_document_states_the_rules_enforced_beyond_the_model(client, settings):
+    settings.CUSTODIET_EARLIEST_RECEIVED = dt.date(2005, 7, 1)
+    request = _document(client)["components"]["schemas"]["Request"]
+    assert request["properties"]["purpose"]["anyOf"][0]["pattern"] == "^[^\\x00]*$"
+    assert "NUL" in request["description"]
+    assert "lone surrogate" in request["description"]
+    received_at = request["properties"]["received_at"]["description"]
+    assert "2005-07-01" in received_at
+    assert "10 minutes after the server's clock" in received_at
+
+
+@pytest.mark.django_db
+def test_the_document_declares_the_idempotency_key_and_the_rate_limit(client):
+    paths = _document(client)["paths"]
+    post = paths["/api/v1/requests"]["post"]
+    [key] = post["parameters"]
+    assert (key["name"], key["in"], key["required"]) == ("Idempotency-Key", "header", False)
+    assert key["schema"]["maxLength"] == 255
+    assert "Idempotent-Replayed" in post["responses"]["201"]["headers"]
+    for operation in (post, paths["/api/v1/requests/{id}"]["get"]):
+        too_many = operation["responses"]["429"]
+        assert too_many["content"]["application/json"]["schema"] == {
+            "$ref": "#/components/schemas/Errors"
+        }
+        assert "Retry-After" in too_many["headers"]
 
 
 # Loaded when the module is collected (serving the document touches no database). Not
@@ -78,8 +141,9 @@ def _keep_the_test_transaction():
 )
 @pytest.mark.usefixtures("_keep_the_test_transaction")
 def test_the_api_answers_every_generated_call_as_documented(case, token):
-    case.call_and_validate(
-        headers={"Authorization": f"Bearer {token}"},
+    authorized = {"Authorization": f"Bearer {token}"}
+    response = case.call_and_validate(
+        headers=authorized,
         checks=[
             not_a_server_error,
             status_code_conformance,
@@ -87,3 +151,9 @@ def test_the_api_answers_every_generated_call_as_documented(case, token):
             response_schema_conformance,
         ],
     )
+    if response.status_code == 201 and "Idempotency-Key" in (case.headers or {}):
+        # Sent again with its key, a call that took a request in gets the same answer.
+        again = case.call(headers=authorized)
+        assert again.status_code == 201
+        assert again.headers["idempotent-replayed"] == ["true"]
+        assert again.content == response.content

@@ -242,6 +242,48 @@ def test_it_refuses_what_the_record_could_not_keep(api, changes, field):
     assert not RequestRecord.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"purpose": "x" * 10_001}, "purpose", "at most 10,000 characters"),
+        ({"requester": {"organization": "DPD", "name": "N" * 301}}, "requester.name", "300"),
+        ({"subjects": [{"name": "Pat"}] * 101}, "subjects", "at most 100 items"),
+        ({"records_requested": ["address"] * 19}, "records_requested", "at most 18 items"),
+        (
+            {"legal_process": [{"title": "Warrant", "text": "t" * 250_001}]},
+            "legal_process[0].text",
+            "at most 250,000 characters",
+        ),
+        ({f"portal_field_{n}": n for n in range(70)}, "request", "and 50 added"),
+        ({"portal_notes": "n" * 20_000}, "request", "20,000 characters"),
+        (
+            {"requester": {"organization": "DPD", **{f"x{n}": n for n in range(60)}}},
+            "requester",
+            "and 50 added",
+        ),
+    ],
+)
+def test_it_refuses_what_is_beyond_a_limit_naming_the_field(api, changes, field, message):
+    response = api.submit(detective_request(**changes))
+    assert response.status_code == 422, response.content
+    [error] = response.json()["errors"]
+    assert error["field"] == field
+    assert message in error["message"]
+    assert not RequestRecord.objects.exists()
+
+
+def test_it_takes_a_purpose_of_exactly_the_limit(api):
+    assert api.submit(detective_request(purpose="x" * 10_000)).status_code == 201
+
+
+def test_null_reads_as_false_or_none(api):
+    response = api.submit(
+        detective_request(bulk=None, facial_recognition=None, subjects=None, legal_process=None)
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["decision"]["outcome"] == "eligible"
+
+
 def test_it_refuses_non_finite_numbers(api):
     body = '{"received_at": "2022-03-14", "requester": {"organization": "DPD"}, "records_requested": ["address"], "score": NaN}'
     response = api.submit(body)
@@ -303,7 +345,7 @@ def test_it_reads_back_a_request_of_its_agency_with_its_ledgered_history(api):
 
 
 def test_another_agencys_request_is_not_found(client, api, other_token):
-    theirs = Api(client, other_token).submit(ice_request()).json()
+    theirs = Api(client, other_token).submit(ice_request(receiving_agency="CO-CDPS-CBI")).json()
     ours = api.submit(detective_request()).json()
     assert api.read(theirs["id"]).status_code == 404
     # The same answer as for an id that does not exist: nothing about theirs leaks.

@@ -76,8 +76,9 @@ def log_key(settings, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def import_requests(tmp_path: Path):
-    """Import requests through `custodiet requests import`, each call from a new file."""
+def import_requests(tmp_path: Path, agency):
+    """Import requests through `custodiet requests import`, each call from a new file, into
+    the log of the only agency there is."""
     files = itertools.count()
 
     def run(requests: Sequence[dict[str, Any] | str]) -> str:
@@ -146,6 +147,16 @@ class ScratchDatabase:
 
         with psycopg.connect(self.url) as db:
             return db.execute(sql).fetchall()
+
+    def execute(self, sql: str) -> None:
+        if self.sqlite_path is not None:
+            with sqlite3.connect(self.sqlite_path) as db:
+                db.execute(sql)
+            return
+        import psycopg
+
+        with psycopg.connect(self.url) as db:
+            db.execute(sql)
 
     def value(self, sql: str) -> Any:
         return self.query(sql)[0][0]
@@ -227,6 +238,11 @@ def scratch_database(tmp_path: Path) -> Iterator[ScratchDatabase]:
     try:
         migrated = scratch.custodiet("migrate", "--skip-checks", "--verbosity", "0")
         assert migrated.returncode == 0, migrated.stderr
+        # The agency whose log the imports write to.
+        scratch.execute(
+            "INSERT INTO accounts_agency (code, name, answer_within_days) "
+            "VALUES ('CO-DOR-DMV', 'Colorado Division of Motor Vehicles', 5)"
+        )
         yield scratch
     finally:
         if drop is not None:

@@ -153,7 +153,7 @@ def test_concurrent_import_processes_append_one_log_that_custodiet_verify_accept
     "'table is locked' instead of waiting; the process test covers SQLite on a file",
 )
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_import_threads_append_one_contiguous_log(tmp_path: Path) -> None:
+def test_concurrent_import_threads_append_one_contiguous_log(tmp_path: Path, agency) -> None:
     paths = [
         write_jsonl(tmp_path / f"writer{writer}.jsonl", generated(PER_WRITER, f"writer{writer}"))
         for writer in range(WRITERS)

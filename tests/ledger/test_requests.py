@@ -17,7 +17,7 @@ from custodiet.records.models import DecisionRecord, Event, RequestRecord
 
 from .conftest import contract_request, verify_ledger, write_jsonl
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("agency")]
 
 # C.R.S. 24-74-106 asks for a written record of each request: when it came and how, who
 # asked and for what, why and under what authority, what was decided, why, by whom, and

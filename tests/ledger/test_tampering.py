@@ -286,3 +286,23 @@ def test_prove_prints_an_inclusion_proof_that_verifies_against_the_checkpoint(le
         bytes(Checkpoint.objects.get(size=20).root),
     )
     assert proof["checkpoint"] == Checkpoint.objects.get(size=20).note
+
+
+@pytest.mark.parametrize(
+    "poison",
+    [
+        # What PostgreSQL makes of a float 1e16 once it is stored: an integer past 2**53.
+        '{"request": {"id": "T-0003", "n": 10000000000000000}}',
+        # Nothing RFC 8785 can write at all.
+        '{"request": {"id": "T-0003", "n": 1e400}}',
+    ],
+)
+def test_an_entry_whose_event_can_no_longer_be_canonicalized_fails_there_without_a_crash(
+    ledger: str, poison: str
+) -> None:
+    event_id = event_of(4)
+    sql("UPDATE records_event SET payload = %s WHERE id = %s", [poison, event_id])
+
+    message = failure()
+
+    assert message.startswith(f"entry 4 does not match event #{event_id}: the event can no longer")

@@ -59,7 +59,7 @@ def database_request(
     """An underwriting query through the DMV's database: eligible with a current certification."""
     data: dict[str, Any] = {
         "id": f"T-DB-{next(_numbers):04d}",
-        "received_at": f"{received_on.isoformat()}T09:00:00-07:00",
+        "received_at": f"{received_on.isoformat()}T08:00:00-07:00",  # before NOW
         "channel": "database",
         "receiving_agency": "CO-DOR-DMV",
         "requester": {"organization": organization, "level": "private"},

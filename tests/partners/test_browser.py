@@ -47,7 +47,7 @@ def _query(page, token: str, received_on: str) -> dict[str, Any]:
         "/api/v1/requests",
         headers={"Authorization": f"Bearer {token}"},
         data={
-            "received_at": f"{received_on}T09:00:00-07:00",
+            "received_at": f"{received_on}T08:00:00-07:00",
             "channel": "database",
             "receiving_agency": "CO-DOR-DMV",
             "requester": {"organization": INSURER, "level": "private"},

@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.urls import reverse
 
+from custodiet.accounts.models import Agency
 from custodiet.cases import actions as cases
 from custodiet.cases.models import State
 from custodiet.partners import actions
@@ -32,7 +33,8 @@ DAY = dt.timedelta(days=1)
 
 def decided(request):
     """The recorded decision on `request`, with the reason its certification fact gives."""
-    recorded = receive_and_decide([request], actor="test")[0]
+    agency = Agency.objects.get(code=request.receiving_agency)
+    recorded = receive_and_decide([request], actor="test", agency=agency)[0]
     decision = DECISION_ADAPTER.validate_python(recorded.decision.payload)
     facts = {fact.fact: fact for fact in decision.facts or ()}
     return recorded, decision, facts.get("certification_current")

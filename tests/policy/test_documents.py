@@ -142,7 +142,10 @@ FEDERAL_ARREST_WARRANT_FOR_REENTRY = (
     "8 U.S.C. 1326.\n/s/ Michael E. Hegarty, United States Magistrate Judge\n"
     "AO 442 (Rev. 11/11) Arrest Warrant"
 )
-DENVER_DISTRICT_COURT_SEARCH_WARRANT = (
+# Court papers as their text shows them unsigned (the printed title under a signature
+# line, a clerk's printed block): of a court's kind, not court-issued (contract 1.1). The
+# signed versions below add the signature.
+DENVER_DISTRICT_COURT_SEARCH_WARRANT_UNSIGNED = (
     "DISTRICT COURT, CITY AND COUNTY OF DENVER, COLORADO\n1437 Bannock Street, Denver, CO "
     "80202\nTHE PEOPLE OF THE STATE OF COLORADO\nSEARCH WARRANT\nThe Affidavit of Detective "
     "K. Lin of the Denver Police Department having been sworn to before me, I am satisfied "
@@ -150,18 +153,24 @@ DENVER_DISTRICT_COURT_SEARCH_WARRANT = (
     "Colorado Division of Motor Vehicles.\nYOU ARE THEREFORE COMMANDED to search for and "
     "seize the records described.\nBY THE COURT:\nDistrict Court Judge"
 )
+DENVER_DISTRICT_COURT_SEARCH_WARRANT = DENVER_DISTRICT_COURT_SEARCH_WARRANT_UNSIGNED.replace(
+    "BY THE COURT:\n", "BY THE COURT:\n/s/ Teresa Alvarez\n"
+)
 DENVER_COUNTY_COURT_ORDER = (
     "DENVER COUNTY COURT\nCity and County of Denver, Colorado\nPeople v. Marcus Green, Case "
     "No. 22M01234\nORDER FOR PRODUCTION OF RECORDS\nThe Court, having reviewed the motion, "
     "ORDERS the Colorado Department of Revenue to produce the certified driving record of "
     "the defendant.\nBY THE COURT: Hon. Angela Ruiz, County Court Judge"
 )
-ARAPAHOE_SUBPOENA_DUCES_TECUM = (
+ARAPAHOE_SUBPOENA_DUCES_TECUM_UNSIGNED = (
     "DISTRICT COURT, ARAPAHOE COUNTY, COLORADO\nCourt Address: 7325 S. Potomac St., "
     "Centennial, CO 80112\nPlaintiff: Jane Doe v. Defendant: Richard Roe\nCase Number: "
     "2022CV30123\nSUBPOENA DUCES TECUM\nTO: Custodian of Records, Colorado Division of "
     "Motor Vehicles\nYou are ordered to produce the documents described below.\n"
     "Clerk of the District Court\nBy: Deputy Clerk\nJDF 80"
+)
+ARAPAHOE_SUBPOENA_DUCES_TECUM = ARAPAHOE_SUBPOENA_DUCES_TECUM_UNSIGNED.replace(
+    "By: Deputy Clerk", "By: /s/ M. Ortiz, Deputy Clerk"
 )
 FEDERAL_GRAND_JURY_SUBPOENA = (
     "UNITED STATES DISTRICT COURT\nfor the District of Colorado\nSUBPOENA TO TESTIFY BEFORE "
@@ -171,17 +180,24 @@ FEDERAL_GRAND_JURY_SUBPOENA = (
     "following documents: driver license application of the person named.\n"
     "CLERK OF COURT\n/s/ Deputy Clerk\nAO 110 (Rev. 06/09)"
 )
-COLORADO_STATEWIDE_GRAND_JURY_SUBPOENA = (
+COLORADO_STATEWIDE_GRAND_JURY_SUBPOENA_UNSIGNED = (
     "DISTRICT COURT, CITY AND COUNTY OF DENVER, COLORADO\nCOLORADO STATE GRAND JURY\n"
     "2022-2023 Statewide Grand Jury\nSUBPOENA TO PRODUCE DOCUMENTS\nYou are commanded to "
     "produce the title and registration records described below."
 )
-STORED_RECORDS_ORDER = (
+COLORADO_STATEWIDE_GRAND_JURY_SUBPOENA = (
+    COLORADO_STATEWIDE_GRAND_JURY_SUBPOENA_UNSIGNED
+    + "\nClerk of the District Court\n/s/ R. Baca, Deputy Clerk"
+)
+STORED_RECORDS_ORDER_UNSIGNED = (
     "UNITED STATES DISTRICT COURT FOR THE DISTRICT OF COLORADO\nIN THE MATTER OF THE "
     "APPLICATION OF THE UNITED STATES FOR AN ORDER PURSUANT TO 18 U.S.C. 2703(d)\n"
     "ORDER\nThe Court finds that the applicant has offered specific and articulable facts.\n"
     "IT IS ORDERED that the Colorado Division of Motor Vehicles disclose the records.\n"
     "United States Magistrate Judge"
+)
+STORED_RECORDS_ORDER = STORED_RECORDS_ORDER_UNSIGNED.replace(
+    "records.\nUnited", "records.\n/s/ N. Reid Neureiter\nUnited"
 )
 LETTER_FROM_ERO = (
     "U.S. Immigration and Customs Enforcement\nEnforcement and Removal Operations\n"
@@ -506,6 +522,203 @@ def test_a_reentry_arrest_warrant_sworn_by_a_deportation_officer_is_judicial() -
     facts = classify_document(text=FEDERAL_ARREST_WARRANT_FOR_REENTRY)
     assert facts.kind == "judicial_warrant"
     assert facts.court_issued is True
+
+
+# --- A court's paper that no judge signed (contract 1.1) ------------------------------------
+
+ARAPAHOE_ORDER_CAPTION = (
+    "DISTRICT COURT, ARAPAHOE COUNTY, COLORADO. Case No. 24CV31877. ORDER GRANTING MOTION "
+    "FOR ALTERNATIVE SERVICE. The Colorado Department of Revenue shall provide the last known "
+    "residential address of the defendant to counsel for plaintiff."
+)
+
+# (document, kind it is read as, what the explanation says is missing)
+UNSIGNED_COURT_PAPERS = [
+    (
+        {"text": ARAPAHOE_ORDER_CAPTION + " BY THE COURT: ______________ District Court Judge"},
+        "court_order",
+        "signature line is blank",
+    ),
+    (
+        {
+            "title": "ORDER GRANTING MOTION FOR ALTERNATIVE SERVICE",
+            "issued_by": "District Court, Arapahoe County, Colorado",
+            "text": ARAPAHOE_ORDER_CAPTION + " BY THE COURT:\n____________\nDistrict Court Judge",
+        },
+        "court_order",
+        "signature line is blank",
+    ),
+    (
+        {"text": "DISTRICT COURT, DENVER COUNTY\nSEARCH WARRANT\nHon. ____________, Judge"},
+        "judicial_warrant",
+        "signature line is blank",
+    ),
+    (
+        {"text": "UNITED STATES DISTRICT COURT\nORDER\nSigned: _______________\nU.S. Magistrate"},
+        "court_order",
+        "signature line is blank",
+    ),
+    (
+        {
+            "title": "[PROPOSED] ORDER FOR PRODUCTION OF RECORDS",
+            "text": "DISTRICT COURT, EL PASO COUNTY, COLORADO\n[PROPOSED] ORDER\nThe DMV shall "
+            "produce the driving record.\nRespectfully submitted, /s/ L. Marsh, Esq., "
+            "Attorney for Plaintiff",
+        },
+        "court_order",
+        "marked as proposed",
+    ),
+    (
+        {"text": "DENVER COUNTY COURT\nPROPOSED ORDER\nBY THE COURT:\nCounty Court Judge"},
+        "court_order",
+        "marked as proposed",
+    ),
+    (
+        {"text": "DISTRICT COURT, WELD COUNTY\nORDER\n(unsigned)\nDistrict Court Judge"},
+        "court_order",
+        "not signed",
+    ),
+    (
+        {"text": ARAPAHOE_ORDER_CAPTION},
+        "court_order",
+        "a printed caption or title is not a court's signature",
+    ),
+    (
+        {"text": DENVER_DISTRICT_COURT_SEARCH_WARRANT_UNSIGNED},
+        "judicial_warrant",
+        "printed caption or title",
+    ),
+    ({"text": STORED_RECORDS_ORDER_UNSIGNED}, "court_order", "printed caption or title"),
+    (
+        {"text": ARAPAHOE_SUBPOENA_DUCES_TECUM_UNSIGNED},
+        "court_subpoena",
+        "printed caption or title",
+    ),
+    (
+        {"text": COLORADO_STATEWIDE_GRAND_JURY_SUBPOENA_UNSIGNED},
+        "grand_jury_subpoena",
+        "printed caption or title",
+    ),
+    (
+        {
+            "title": "Order to Produce Records",
+            "issued_by": "District Court, City and County of Denver",
+            "signed_by": "Sheriff Elias Diggins",
+        },
+        "court_order",
+        "an executive officer",
+    ),
+    (
+        {
+            "title": "Order",
+            "issued_by": "District Court, Adams County",
+            "signed_by": "Chief Deputy District Attorney R. Lee",
+        },
+        "court_order",
+        "an executive officer",
+    ),
+    (
+        {"text": "DISTRICT COURT, PUEBLO COUNTY\nORDER\n/s/ Det. K. Lin, Pueblo Police Department"},
+        "court_order",
+        "an executive officer",
+    ),
+    (
+        {
+            "title": "Search Warrant",
+            "issued_by": "Denver District Court",
+            "signed_by": "L. Marsh, Esq.",
+        },
+        "judicial_warrant",
+        "an attorney",
+    ),
+    (
+        {"text": "DISTRICT COURT, DENVER COUNTY\nORDER\nCLERK OF COURT\n/s/ Deputy Clerk"},
+        "court_order",
+        "signed by a clerk",
+    ),
+    (
+        {"kind": "court_order", "text": ARAPAHOE_ORDER_CAPTION + " BY THE COURT: ____ Judge"},
+        "court_order",
+        "signature line is blank",
+    ),
+]
+
+
+@pytest.mark.parametrize(("document", "kind", "missing"), UNSIGNED_COURT_PAPERS)
+def test_a_court_paper_no_judge_signed_is_not_court_issued_and_says_what_is_missing(
+    document: dict[str, str], kind: str, missing: str
+) -> None:
+    facts = classify_document(**document)
+    assert facts.kind == kind
+    assert facts.court_issued is False
+    assert facts.unsigned is True
+    assert facts.ambiguous is False
+    assert missing in facts.because
+    assert "not court-issued process" in facts.because
+
+
+def test_scenario_15_text_is_an_unsigned_court_order() -> None:
+    facts = classify_document(text=_scenario_text("15-unsigned-court-order.json"))
+    assert (facts.kind, facts.court_issued, facts.unsigned) == ("court_order", False, True)
+    assert "blank signature line" in facts.signals
+
+
+SIGNED_COURT_PAPERS = [
+    {"text": ARAPAHOE_ORDER_CAPTION + " BY THE COURT: /s/ Hon. Dana Reyes, District Court Judge"},
+    {"text": ARAPAHOE_ORDER_CAPTION + " BY THE COURT:\nDana Reyes\nDistrict Court Judge"},
+    {"text": ARAPAHOE_ORDER_CAPTION + " s/ Dana Reyes, District Court Judge"},
+    {"text": ARAPAHOE_ORDER_CAPTION + " Electronically signed by Hon. Dana Reyes"},
+    {"text": ARAPAHOE_ORDER_CAPTION, "signed_by": "Hon. Dana Reyes, District Court Judge"},
+    {"text": "DISTRICT COURT, DENVER COUNTY\nSUBPOENA\nCLERK OF COURT\n/s/ Deputy Clerk"},
+    # A blank form field elsewhere is not the signature line.
+    {"text": ARAPAHOE_ORDER_CAPTION + " Date: __________ /s/ Hon. Dana Reyes, Judge"},
+    {"title": "Order", "issued_by": "District Court, Adams County", "signed_by": "Dana Reyes"},
+]
+
+
+@pytest.mark.parametrize("document", SIGNED_COURT_PAPERS)
+def test_a_court_paper_a_judge_signed_stays_court_issued(document: dict[str, str]) -> None:
+    facts = classify_document(**document)
+    assert facts.kind in COURT_ISSUED
+    assert facts.court_issued is True
+    assert facts.unsigned is False
+
+
+def test_a_proposed_order_that_also_bears_a_judges_signature_goes_to_counsel() -> None:
+    facts = classify_document(
+        text="DISTRICT COURT, DENVER COUNTY\n[PROPOSED] ORDER\nThe DMV shall produce the "
+        "record.\nBY THE COURT: /s/ Hon. Dana Reyes, District Court Judge"
+    )
+    assert facts.kind == "court_order"
+    assert (facts.court_issued, facts.ambiguous) == (False, True)
+    assert "counsel should read it" in facts.because
+
+
+def test_a_judges_name_in_the_signer_field_against_a_blank_line_goes_to_counsel() -> None:
+    facts = classify_document(
+        text=ARAPAHOE_ORDER_CAPTION + " BY THE COURT: __________ District Court Judge",
+        signed_by="Hon. Dana Reyes",
+    )
+    assert (facts.court_issued, facts.ambiguous) == (False, True)
+    assert "signature line is blank" in facts.because
+
+
+def test_before_the_honorable_names_the_judge_who_hears_the_case_not_a_signature() -> None:
+    facts = classify_document(
+        text="DISTRICT COURT, DENVER COUNTY\nBefore the Honorable Dana Reyes\nORDER\n"
+        "The DMV shall produce the record."
+    )
+    assert facts.court_issued is False
+    assert facts.unsigned is True
+
+
+def test_a_court_paper_described_only_by_its_fields_is_taken_as_the_requester_describes_it() -> (
+    None
+):
+    # Nothing shows a signature or its absence: no text and no signer were given.
+    facts = classify_document(title="Order", issued_by="District Court, City and County of Denver")
+    assert facts.court_issued is True
+    assert "no judge's or clerk's signature was recognised" in facts.because
 
 
 @pytest.mark.parametrize(
@@ -932,7 +1145,14 @@ ANY_FIELD = st.none() | st.text() | st.lists(LEGAL_WORDS, max_size=40).map(" ".j
 def _assert_well_formed(facts: DocumentFacts) -> None:
     assert isinstance(facts, DocumentFacts)
     assert facts.kind in KINDS
-    assert facts.court_issued == (facts.kind in COURT_ISSUED)
+    # A court's kind of paper is court-issued unless it is unsigned, or counsel must look.
+    if facts.court_issued:
+        assert facts.kind in COURT_ISSUED
+        assert not facts.unsigned
+    elif facts.kind in COURT_ISSUED:
+        assert facts.unsigned or facts.ambiguous
+    else:
+        assert not facts.unsigned
     assert facts.because and isinstance(facts.because, str)
     assert all(isinstance(signal, str) for signal in facts.signals)
     if facts.stated_kind is not None:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from custodiet.policy.engine import decide
+from custodiet.policy.engine import PRECEDENCE, decide
 from custodiet.policy.facts.gather import Settings
 from custodiet.policy.model import parse_request
 from custodiet.policy.packs import PACKS_DIR, get_pack, load_pack
@@ -294,7 +294,83 @@ CASES: list[tuple[str, dict[str, Any], str, set[str]]] = [
         "legal_review",
         {"dppa-permissible-use-unconfirmed"},
     ),
+    (
+        "the person in interest asking for their own record is eligible and not reported",
+        request(
+            channel="in_person",
+            requester={"name": "Ana Ruiz", "organization": "Ana Ruiz", "level": "individual"},
+            subjects=[{"name": "Ana Ruiz"}],
+            purpose="My own record",
+            purpose_category="other",
+        ),
+        "eligible",
+        {"co-person-in-interest", "co-verify-identity", "co-74-106-person-in-interest"},
+    ),
+    (
+        "a requester with the person's written consent is eligible and reported",
+        request(
+            requester={
+                "name": "L. Marsh, Esq.",
+                "organization": "Marsh & Pell LLC",
+                "level": "private",
+                "relationship": "consent",
+            },
+            subjects=[{"name": "Ana Ruiz"}],
+            purpose="Client's own driving record, with her signed release",
+            purpose_category="other",
+        ),
+        "eligible",
+        {"co-guidance-written-consent", "co-74-106-reportable"},
+    ),
+    (
+        "an immigration officer in a role that cannot be told goes to counsel",
+        request(
+            requester=FBI,
+            purpose="ICE officers involved in a crash on I-25",
+            purpose_category="criminal_investigation",
+            criminal_investigation={"case_number": "FBI-1", "offense": "vehicular assault"},
+        ),
+        "legal_review",
+        {"co-74-103-unclear-role", "co-guidance-criminal-investigation"},
+    ),
+    (
+        "guidance era: an agency function naming officers in an unclear role goes to counsel",
+        request(
+            received_at=GUIDANCE,
+            requester={"organization": "Colorado Department of Human Services", "level": "state"},
+            purpose="Witness statement: ICE officers involved in an incident at the office",
+            purpose_category="agency_function",
+        ),
+        "legal_review",
+        {"co-guidance-unclear-immigration-role", "co-guidance-agency-function"},
+    ),
+    (
+        "before the guidance the person in interest is eligible under the dppa",
+        request(
+            received_at=BEFORE,
+            requester={"name": "Ana Ruiz", "organization": "Ana Ruiz", "relationship": "self"},
+            purpose_category="other",
+        ),
+        "eligible",
+        {"dppa-person-in-interest", "dppa-verify-identity"},
+    ),
+    (
+        "before the guidance written consent is eligible under the dppa",
+        request(
+            received_at=BEFORE,
+            requester={**INSURER, "relationship": "consent"},
+            purpose_category="other",
+        ),
+        "eligible",
+        {"dppa-written-consent"},
+    ),
 ]
+
+
+def _effect(rule_id: str) -> str:
+    pack = get_pack("us-co")
+    rules = {rule.id: rule for rule in (*pack.rules, *pack.baseline.rules)}
+    return rules[rule_id].effect
 
 
 @pytest.mark.parametrize(
@@ -306,13 +382,8 @@ def test_the_pack_decides(name: str, data: dict[str, Any], outcome: str, rules: 
     assert decision.outcome == outcome, [(r.rule, r.effect) for r in decision.reasons]
     in_force = set(decision.policy.rules_in_force)
     assert rules <= in_force, f"not in force: {rules - in_force}"
-    decision_rules = {
-        rule
-        for rule in rules
-        if not rule.endswith(
-            ("-log", "-notice", "-restriction", "-verify", "-never-released", "-record-request")
-        )
-    }
+    # Obligation, withholding and report rules give no reason; decision rules must fire.
+    decision_rules = {rule for rule in rules if _effect(rule) in PRECEDENCE}
     assert decision_rules <= fired, f"did not fire: {decision_rules - fired}"
     assert not decision.errors
 
@@ -471,3 +542,163 @@ def test_a_rule_that_fails_to_evaluate_is_recorded_and_sends_the_request_to_coun
     decision = decide(parse_request(robbery()), pack)
     assert decision.outcome == "legal_review"
     assert any(error.startswith("broken-rule: could not be evaluated") for error in decision.errors)
+
+
+# --- An immigration word in another role (contract 1.1) ------------------------------------
+
+
+def fbi_case(purpose: str, offense: str = "18 U.S.C. 111 assault on a federal officer"):
+    return request(
+        requester=FBI,
+        records_requested=["address", "vehicle_registration"],
+        purpose=purpose,
+        purpose_category="criminal_investigation",
+        criminal_investigation={"case_number": "FBI-DN-23-1187", "offense": offense},
+    )
+
+
+@pytest.mark.parametrize(
+    "purpose",
+    [
+        "An ICE deportation officer was struck by a vehicle while off duty; registered owner "
+        "needed",
+        "The victim was an ICE officer",
+        "Suspect has been impersonating an ICE agent to rob day laborers",
+        "Sheriff's office with no 287(g) agreement; burglary of a home",
+        "Notario fraud against immigrants promised green cards and an end to deportation",
+        "Forcible entry and detainer judgment enforced; tenant damaged the unit",
+        "Stolen car recovered after vehicle removal order",
+    ],
+)
+def test_an_immigration_word_in_another_role_leaves_a_criminal_case_eligible(purpose: str) -> None:
+    decision = decision_for(fbi_case(purpose))
+    assert decision.outcome == "eligible", [r.rule for r in decision.reasons]
+    assert decision.immigration_related is False
+    assert {"supervisor_notice", "use_restriction_notice"} <= set(decision.obligations)
+
+
+@pytest.mark.parametrize(
+    "purpose",
+    [
+        "Assist on behalf of HSI: locate for removal",
+        "Locate for removal",
+        "Subject has an ICE detainer",
+        "Assault suspect wanted by ICE",
+    ],
+)
+def test_an_immigration_word_in_its_enforcement_role_is_still_refused(purpose: str) -> None:
+    decision = decision_for(fbi_case(purpose, offense="assault"))
+    assert decision.outcome == "refuse"
+    assert decision.immigration_related is True
+    assert decision.reasons[0].citation == "C.R.S. 24-74-103"
+
+
+def test_on_behalf_of_hsi_in_the_requesters_name_is_an_immigration_agency() -> None:
+    decision = decision_for(
+        robbery(requester={"organization": "Aurora Police Department on behalf of HSI"})
+    )
+    assert decision.outcome == "legal_review"
+    assert decision.immigration_related is True
+
+
+def test_an_unclear_role_goes_to_counsel_and_says_what_was_unclear() -> None:
+    decision = decision_for(fbi_case("ICE officers involved in a crash on I-25"))
+    assert decision.outcome == "legal_review"
+    assert decision.immigration_related is True
+    (reason,) = [r for r in decision.reasons if r.rule == "co-74-103-unclear-role"]
+    assert '"ICE officers" stands by "involved"' in reason.explanation
+    assert "could not be told" in reason.explanation
+
+
+def test_an_unclear_role_with_no_permitted_basis_is_still_refused() -> None:
+    decision = decision_for(request(purpose="ICE officers involved in a crash"))
+    assert decision.outcome == "refuse"
+    assert decision.immigration_related is True
+
+
+# --- A court's paper that no judge signed (contract 1.1) -----------------------------------
+
+UNSIGNED_ORDER = (
+    "DISTRICT COURT, ARAPAHOE COUNTY, COLORADO. Case No. 24CV31877. ORDER GRANTING MOTION FOR "
+    "ALTERNATIVE SERVICE. The Colorado Department of Revenue shall provide the last known "
+    "residential address of the defendant to counsel for plaintiff. BY THE COURT: "
+    "______________________________ District Court Judge"
+)
+LAW_FIRM = {"name": "L. Marsh, Esq.", "organization": "Marsh & Pell LLC", "level": "private"}
+
+
+def service_of_process(text: str, **fields: Any) -> dict[str, Any]:
+    return request(
+        requester=LAW_FIRM,
+        purpose="Service of process in a civil contract dispute",
+        purpose_category="court_proceeding",
+        legal_process=[{"issued_by": "District Court, Arapahoe County, Colorado", "text": text}],
+        **fields,
+    )
+
+
+def test_an_unsigned_court_order_is_no_basis_and_the_refusal_says_what_was_missing() -> None:
+    decision = decision_for(service_of_process(UNSIGNED_ORDER))
+    assert decision.outcome == "refuse"
+    assert decision.reasons[0].rule == "co-guidance-no-permitted-basis"
+    assert "signature line is blank" in decision.reasons[0].explanation
+    (finding,) = decision.legal_process
+    assert (finding.kind, finding.court_issued) == ("court_order", False)
+    assert "signature line is blank" in finding.because
+
+
+@pytest.mark.parametrize("signature", ["/s/ Hon. Dana Reyes,", "Dana Reyes", "s/ Dana Reyes,"])
+def test_the_same_order_signed_by_a_judge_is_a_permitted_basis(signature: str) -> None:
+    text = UNSIGNED_ORDER.replace("______________________________", signature)
+    decision = decision_for(service_of_process(text))
+    assert decision.outcome == "eligible"
+    assert decision.legal_process[0].court_issued is True
+
+
+def test_an_unsigned_judicial_warrant_in_an_immigration_matter_is_refused_not_reviewed() -> None:
+    unsigned = DISTRICT_WARRANT.replace("/s/ Hon. A. Judge, ", "_______________ ")
+    decision = decision_for(
+        request(
+            requester=ICE_ERO,
+            purpose_category="civil_immigration_enforcement",
+            legal_process=[{"text": unsigned}],
+        )
+    )
+    assert decision.outcome == "refuse"
+    assert decision.reasons[0].citation == "C.R.S. 24-74-103"
+    signed = decision_for(
+        request(
+            requester=ICE_ERO,
+            purpose_category="civil_immigration_enforcement",
+            legal_process=[{"text": DISTRICT_WARRANT}],
+        )
+    )
+    assert signed.outcome == "legal_review"
+
+
+def test_a_proposed_order_offered_as_the_only_basis_is_refused() -> None:
+    text = UNSIGNED_ORDER.replace("ORDER GRANTING", "[PROPOSED] ORDER GRANTING").replace(
+        "______________________________", ""
+    )
+    decision = decision_for(service_of_process(text))
+    assert decision.outcome == "refuse"
+    assert "proposed" in decision.legal_process[0].because
+
+
+def test_an_order_signed_by_the_sheriff_is_not_a_courts_order() -> None:
+    decision = decision_for(
+        request(
+            requester=INSURER,
+            purpose_category="court_proceeding",
+            legal_process=[
+                {
+                    "kind": "court_order",
+                    "issued_by": "District Court, City and County of Denver",
+                    "signed_by": "Sheriff Elias Diggins",
+                }
+            ],
+        )
+    )
+    assert decision.outcome == "refuse"
+    assert decision.legal_process[0].court_issued is False
+    assert "executive officer" in decision.legal_process[0].because

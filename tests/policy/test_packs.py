@@ -93,3 +93,28 @@ def test_before_the_guidance_the_federal_baseline_decides_alone() -> None:
     terms, rules = get_pack("us-co").in_force(dt.date(2020, 5, 19))
     assert {rule.id for rule in rules} == {rule.id for rule in get_pack("us-federal").rules}
     assert "immigration_related" in {term.name for term in terms}
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (('effect = "refuse"', 'effect = "report"'), "'reportable = true|false'"),
+        (('effect = "refuse"', 'effect = "refuse"\nreportable = false'), "only with, a report"),
+        (('effect = "refuse"', 'effect = "report"\nreportable = "yes"'), "'reportable"),
+        (('effect = "refuse"', 'effect = "refuse"\ndetails = ["no_such_fact"]'), "'details'"),
+    ],
+)
+def test_report_rules_and_details_are_checked(
+    tmp_path: Path, change: tuple[str, str], message: str
+) -> None:
+    directory = pack_with(tmp_path, GOOD_RULE.replace(*change))
+    with pytest.raises(PackError, match=r"90-extra\.toml") as raised:
+        load_pack(directory, resolve=get_pack)
+    assert message in str(raised.value)
+
+
+def test_a_report_rule_says_whether_the_request_is_counted(tmp_path: Path) -> None:
+    rule = GOOD_RULE.replace('effect = "refuse"', 'effect = "report"\nreportable = false')
+    pack = load_pack(pack_with(tmp_path, rule), resolve=get_pack)
+    (extra,) = [r for r in pack.rules if r.id == "extra-rule"]
+    assert (extra.effect, extra.reportable) == ("report", False)

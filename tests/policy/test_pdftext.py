@@ -1,31 +1,42 @@
-"""Text from uploaded PDFs: real PDFs made with reportlab, and every way bytes can be bad."""
+"""Text from uploaded PDFs: real PDFs made with reportlab, every way bytes can be bad, and
+the hostile files of issue 10 (reading without bound, active content), each refused with
+the budget or the content it names.
+
+Most tests go through `extract_pdf_text`, which reads in a child process; the property
+tests call the child's own `read_text`, so that hundreds of examples need no process each.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import logging
+import subprocess
+import sys
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader, PdfWriter
+from pypdf.generic import DictionaryObject, NameObject
 from reportlab.lib.pagesizes import letter
 from reportlab.pdfgen import canvas
 
+from custodiet.policy import pdftext
 from custodiet.policy.facts.documents import classify_document
-from custodiet.policy.pdftext import PdfTextError, extract_pdf_text
+from custodiet.policy.pdftext import BUDGET, PdfTextError, extract_pdf_text
+from custodiet.policy.pdfworker import read_text
+from hostile_pdfs import (
+    embedded_file_pdf,
+    expanding_pdf,
+    javascript_in_object_stream_pdf,
+    javascript_pdf,
+    launch_pdf,
+    slow_pdf,
+    text_pdf,
+    warrant_pdf,
+)
 
-I200_PAGE = [
-    "DEPARTMENT OF HOMELAND SECURITY",
-    "WARRANT FOR ARREST OF ALIEN",
-    "File No. A123 456 789",
-    "To: Any immigration officer authorized pursuant to sections 236 and 287 of the",
-    "Immigration and Nationality Act and part 287 of title 8, Code of Federal Regulations.",
-    "I have determined that there is probable cause to believe that JUAN DOE is removable.",
-    "(Signature of Authorized Immigration Officer)",
-    "Supervisory Detention and Deportation Officer",
-    "Form I-200 (Rev. 09/16)",
-]
 DISTRICT_COURT_WARRANT_PAGES = [
     [
         "UNITED STATES DISTRICT COURT",
@@ -41,19 +52,7 @@ DISTRICT_COURT_WARRANT_PAGES = [
         "AO 93 (Rev. 11/13) Search and Seizure Warrant",
     ],
 ]
-
-
-def _pdf(pages: list[list[str]]) -> bytes:
-    buffer = io.BytesIO()
-    pdf = canvas.Canvas(buffer, pagesize=letter)
-    for lines in pages:
-        y = 740
-        for line in lines:
-            pdf.drawString(72, y, line)
-            y -= 16
-        pdf.showPage()
-    pdf.save()
-    return buffer.getvalue()
+PRINT_AGAIN = "Print it to a new PDF or scan it, and upload that"
 
 
 def _encrypted(data: bytes, *, user_password: str, algorithm: str) -> bytes:
@@ -66,7 +65,7 @@ def _encrypted(data: bytes, *, user_password: str, algorithm: str) -> bytes:
 
 @pytest.fixture(scope="module")
 def i200_pdf() -> bytes:
-    return _pdf([I200_PAGE])
+    return warrant_pdf()
 
 
 @pytest.fixture(autouse=True)
@@ -88,7 +87,7 @@ def test_an_i200_pdf_reads_as_an_administrative_warrant(i200_pdf: bytes) -> None
 
 
 def test_a_district_court_warrant_pdf_reads_as_a_judicial_warrant() -> None:
-    text = extract_pdf_text(_pdf(DISTRICT_COURT_WARRANT_PAGES))
+    text = extract_pdf_text(text_pdf(DISTRICT_COURT_WARRANT_PAGES))
     facts = classify_document(text=text)
     assert facts.kind == "judicial_warrant"
     assert facts.court_issued is True
@@ -96,14 +95,14 @@ def test_a_district_court_warrant_pdf_reads_as_a_judicial_warrant() -> None:
 
 
 def test_line_breaks_are_kept_and_pages_are_separated_by_a_blank_line() -> None:
-    text = extract_pdf_text(_pdf(DISTRICT_COURT_WARRANT_PAGES))
+    text = extract_pdf_text(text_pdf(DISTRICT_COURT_WARRANT_PAGES))
     lines = text.split("\n")
     assert lines[:3] == ["UNITED STATES DISTRICT COURT", "for the", "District of Colorado"]
     assert "To: Any authorized law enforcement officer\n\nYOU ARE COMMANDED" in text
 
 
 def test_runs_of_spaces_collapse_and_blank_lines_are_limited() -> None:
-    text = extract_pdf_text(_pdf([["SEARCH     WARRANT", "", "", "", "Judge"]]))
+    text = extract_pdf_text(text_pdf([["SEARCH     WARRANT", "", "", "", "Judge"]]))
     assert "SEARCH WARRANT" in text
     assert "\n\n\n" not in text
     assert text == text.strip()
@@ -128,7 +127,7 @@ def test_junk_before_the_pdf_header_is_tolerated(i200_pdf: bytes) -> None:
 
 
 def test_exactly_the_page_limit_is_read() -> None:
-    text = extract_pdf_text(_pdf([[f"page {n}"] for n in range(3)]), max_pages=3)
+    text = extract_pdf_text(text_pdf([[f"page {n}"] for n in range(3)]), max_pages=3)
     assert text == "page 0\n\npage 1\n\npage 2"
 
 
@@ -181,12 +180,12 @@ def test_a_pdf_locked_with_a_password_is_refused_as_encrypted(
 
 def test_more_pages_than_the_default_limit_are_refused() -> None:
     with pytest.raises(PdfTextError, match=r"^too many pages \(51 > 50\)$"):
-        extract_pdf_text(_pdf([[f"page {n}"] for n in range(51)]))
+        extract_pdf_text(text_pdf([[f"page {n}"] for n in range(51)]))
 
 
 def test_more_pages_than_a_given_limit_are_refused() -> None:
     with pytest.raises(PdfTextError, match=r"too many pages \(3 > 2\)"):
-        extract_pdf_text(_pdf([["one"], ["two"], ["three"]]), max_pages=2)
+        extract_pdf_text(text_pdf([["one"], ["two"], ["three"]]), max_pages=2)
 
 
 def test_the_error_is_a_value_error_for_callers_that_catch_those() -> None:
@@ -194,10 +193,147 @@ def test_the_error_is_a_value_error_for_callers_that_catch_those() -> None:
         extract_pdf_text(b"not a pdf")
 
 
+# --- Reading within a budget ---------------------------------------------------------------
+
+
+def test_pages_that_inflate_to_megabytes_are_refused_at_the_first_one() -> None:
+    # The file of issue 10: 50 pages of 4 MB of text operators each, a file of 400 KB.
+    with pytest.raises(PdfTextError, match=r"^its page 1 unpacks to more than 2 MB of drawing"):
+        extract_pdf_text(expanding_pdf())
+
+
+def test_a_page_of_more_drawing_instructions_than_the_budget_is_refused() -> None:
+    data = text_pdf([["a short first page"], [f"line {n}" for n in range(40)]])
+    budget = dataclasses.replace(BUDGET, page_instructions=100)
+    with pytest.raises(PdfTextError, match=r"^its page 2 holds more than 100 drawing instruc"):
+        extract_pdf_text(data, budget=budget)
+
+
+def test_the_default_budget_holds_a_page_of_a_million_bytes_of_text_operators() -> None:
+    with pytest.raises(PdfTextError, match=r"^its page 1 holds more than 100,000 drawing"):
+        extract_pdf_text(expanding_pdf(pages=1, inflated_bytes=1_000_000))
+
+
+def test_a_pdf_within_every_page_budget_is_stopped_at_the_time_budget() -> None:
+    # Each page stays under both page budgets; together they take far longer than allowed.
+    data = slow_pdf()
+    budget = dataclasses.replace(BUDGET, seconds=0.5)
+    with pytest.raises(PdfTextError, match=r"^it takes more than 0\.5 seconds to read$"):
+        extract_pdf_text(data, budget=budget)
+
+
+def test_a_pdf_that_needs_more_memory_than_the_budget_is_refused() -> None:
+    data = expanding_pdf(pages=1, inflated_bytes=12_000_000)
+    budget = dataclasses.replace(BUDGET, memory_mb=8)
+    with pytest.raises(PdfTextError, match=r"^it needs more than 8 MB of memory to read$"):
+        extract_pdf_text(data, budget=budget)
+
+
+def test_a_stream_larger_than_the_stream_budget_is_not_decompressed() -> None:
+    data = expanding_pdf(pages=1, inflated_bytes=3_000_000)
+    budget = dataclasses.replace(BUDGET, stream_mb=1, page_mb=8)
+    limit = r"^page 1 cannot be read within the reading limits \(Limit reached while decompress"
+    with pytest.raises(PdfTextError, match=limit):
+        extract_pdf_text(data, budget=budget)
+
+
+def test_a_pdf_of_more_objects_than_can_be_searched_is_refused(i200_pdf: bytes) -> None:
+    budget = dataclasses.replace(BUDGET, objects=5)
+    with pytest.raises(PdfTextError, match=r"^it holds more than 5 objects, too many to check"):
+        extract_pdf_text(i200_pdf, budget=budget)
+
+
+def test_a_reader_that_stops_without_an_answer_is_not_believed(
+    i200_pdf: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pdftext, "WORKER", "custodiet.policy.no_such_module")
+    with pytest.raises(PdfTextError, match=r"^the reader stopped on this PDF without finishing"):
+        extract_pdf_text(i200_pdf)
+
+
+def test_the_web_process_never_imports_the_pdf_parser() -> None:
+    # Only the child parses PDFs; the process that serves pages does not even load pypdf.
+    code = "import sys, custodiet.policy.pdftext; print('pypdf' in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "False"
+
+
+# --- Refusing active content -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("build", "contains"),
+    [
+        (javascript_pdf, "it contains JavaScript (a program that a PDF reader runs"),
+        (javascript_in_object_stream_pdf, "it contains JavaScript"),
+        (embedded_file_pdf, "it contains an embedded file (another file carried inside it)"),
+        (launch_pdf, "it contains a Launch action (it starts another program"),
+    ],
+    ids=["javascript-open-action", "javascript-in-object-stream", "embedded-file", "launch"],
+)
+def test_a_pdf_with_active_content_is_refused_saying_what_it_holds(build, contains) -> None:
+    with pytest.raises(PdfTextError) as refused:
+        extract_pdf_text(build())
+    assert str(refused.value).startswith(contains)
+    assert str(refused.value).endswith(PRINT_AGAIN)
+
+
+def test_javascript_in_an_object_stream_is_found_though_no_byte_spells_it() -> None:
+    data = javascript_in_object_stream_pdf()
+    assert b"JavaScript" not in data and b"/JS" not in data
+    assert "WARRANT FOR ARREST OF ALIEN" in PdfReader(io.BytesIO(data)).pages[0].extract_text()
+    with pytest.raises(PdfTextError, match="JavaScript"):
+        extract_pdf_text(data)
+
+
+def test_javascript_spelled_with_escaped_names_is_found() -> None:
+    # /J#61vaScript is /JavaScript to every PDF reader.
+    data = javascript_pdf().replace(b"/S /JavaScript", b"/S /J#61vaScript")
+    data = data.replace(b"/JS ", b"/J#53 ")
+    assert b"JavaScript" not in data and b"/JS" not in data
+    with pytest.raises(PdfTextError, match=r"^it contains JavaScript"):
+        extract_pdf_text(data)
+
+
+@pytest.mark.parametrize(
+    ("action", "contains"),
+    [
+        ("/SubmitForm", "a form that sends what is typed into it to another address"),
+        ("/ImportData", "an action that loads form data from another file"),
+        ("/GoToE", "a link into an embedded file"),
+        ("/RichMediaExecute", "rich media"),
+    ],
+)
+def test_each_kind_of_action_that_reaches_outside_the_page_is_refused(
+    i200_pdf: bytes, action: str, contains: str
+) -> None:
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(i200_pdf)))
+    page = writer.pages[0]
+    page[NameObject("/AA")] = DictionaryObject(
+        {NameObject("/O"): DictionaryObject({NameObject("/S"): NameObject(action)})}
+    )
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    with pytest.raises(PdfTextError, match=f"^it contains {contains}"):
+        extract_pdf_text(buffer.getvalue())
+
+
 # --- Properties: no other exception escapes, whatever the bytes ----------------------------------
 
 
 def _extract_or_refuse(data: bytes) -> None:
+    # The child's reading itself, in this process: what the child does with any bytes.
+    try:
+        assert isinstance(read_text(data, max_pages=50, budget=BUDGET), str)
+    except PdfTextError as error:
+        assert str(error)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=4096))
+def test_random_bytes_give_text_or_a_pdf_text_error(data: bytes) -> None:
     try:
         assert isinstance(extract_pdf_text(data), str)
     except PdfTextError as error:
@@ -206,17 +342,11 @@ def _extract_or_refuse(data: bytes) -> None:
 
 @settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=4096))
-def test_random_bytes_give_text_or_a_pdf_text_error(data: bytes) -> None:
-    _extract_or_refuse(data)
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.binary(max_size=4096))
 def test_random_bytes_after_a_pdf_header_give_text_or_a_pdf_text_error(data: bytes) -> None:
     _extract_or_refuse(b"%PDF-1.4\n" + data)
 
 
-VALID_PDF = _pdf([I200_PAGE])
+VALID_PDF = warrant_pdf()
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -18,6 +18,11 @@ from custodiet.policy.model import (
     PROCESS_KINDS,
     PURPOSE_CATEGORIES,
     RECORDS,
+    RELATIONSHIPS,
+    CriminalInvestigation,
+    LegalProcess,
+    Request,
+    Requester,
     RequestError,
     parse_request,
 )
@@ -59,15 +64,22 @@ text = st.one_of(
 )
 dates = st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2035, 12, 31))
 
+
+def text_for(model: Any, name: str) -> st.SearchStrategy[str | None]:
+    """Any text that the contract lets this field hold: no longer than its limit."""
+    limits = [getattr(item, "max_length", None) for item in model.model_fields[name].metadata]
+    limit = min((value for value in limits if value is not None), default=None)
+    return text if limit is None else text.filter(lambda s: s is None or len(s) <= limit)
+
+
 legal_process = st.fixed_dictionaries(
     {},
     optional={
         "kind": st.sampled_from(PROCESS_KINDS),
-        "form": text,
-        "title": text,
-        "issued_by": text,
-        "signed_by": text,
-        "text": text,
+        **{
+            name: text_for(LegalProcess, name)
+            for name in ("form", "title", "issued_by", "signed_by", "text")
+        },
     },
 )
 valid_request = st.fixed_dictionaries(
@@ -81,10 +93,11 @@ valid_request = st.fixed_dictionaries(
                 )
             },
             optional={
-                "name": text,
-                "component": text,
-                "ori": text,
+                "name": text_for(Requester, "name"),
+                "component": text_for(Requester, "component"),
+                "ori": text_for(Requester, "ori"),
                 "level": st.sampled_from(LEVELS),
+                "relationship": st.sampled_from(RELATIONSHIPS),
             },
         ),
         "records_requested": st.lists(st.sampled_from(RECORDS), min_size=1, max_size=6),
@@ -92,13 +105,24 @@ valid_request = st.fixed_dictionaries(
     optional={
         "channel": st.sampled_from(CHANNELS),
         "receiving_agency": st.sampled_from(["CO-DOR-DMV", "CO-DPS-CSP", None]),
-        "purpose": text,
+        "subjects": st.lists(
+            st.fixed_dictionaries({}, optional={"name": st.sampled_from(["Ana Ruiz", "ICE"])}),
+            max_size=2,
+        ),
+        "purpose": text_for(Request, "purpose"),
         "purpose_category": st.sampled_from(PURPOSE_CATEGORIES),
         "criminal_investigation": st.one_of(
-            st.none(), st.fixed_dictionaries({}, optional={"case_number": text, "offense": text})
+            st.none(),
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "case_number": text_for(CriminalInvestigation, "case_number"),
+                    "offense": text_for(CriminalInvestigation, "offense"),
+                },
+            ),
         ),
         "legal_process": st.lists(legal_process, max_size=3),
-        "claimed_legal_requirement": text,
+        "claimed_legal_requirement": text_for(Request, "claimed_legal_requirement"),
         "certification": st.one_of(
             st.none(), st.fixed_dictionaries({"signed_on": dates.map(dt.date.isoformat)})
         ),

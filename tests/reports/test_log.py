@@ -6,11 +6,14 @@ Every filter is checked against the same question asked of the records in plain 
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from custodiet.cases import actions
 from custodiet.policy.model import parse_request
 from custodiet.records.actions import receive_and_decide
+from custodiet.records.models import RequestRecord
 from custodiet.reports import views
 
 from . import pages
@@ -115,8 +118,8 @@ def test_the_chart_is_named_for_assistive_technology_and_needs_no_inline_style(
     assert svg.get("aria-labelledby") == "log-chart-title log-chart-desc"
     assert svg.find(f"{pages.SVG}title").text == "Requests by month and outcome"
     assert svg.find(f"{pages.SVG}desc").text.startswith(
-        "Stacked bars, one per month from January 2025 to April 2025: 11 requests in all, "
-        "4 refused, 2 for legal review, 5 eligible."
+        "Stacked bars, one per month from January 2025 to April 2025: 9 requests in all, "
+        "3 refused, 2 for legal review, 4 eligible."
     )
     # The Content-Security-Policy blocks style attributes and <style> elements.
     assert all("style" not in element.attrib for element in svg.iter())
@@ -133,16 +136,16 @@ def test_rows_are_paged_on_the_server_and_pages_keep_the_filter(
     monkeypatch.setattr(views, "PAGE_SIZE", 3)
     client = signed_in(privacy_officer)
     seen = []
-    for number in (1, 2, 3, 4):
+    for number in (1, 2, 3):
         seen += pages.row_ids(client.get("/log/", {"page": number}))
     assert seen == [record.public_id for record in log]
     first = pages.html(client.get("/log/", {"channel": "email"}))
     assert '?channel=email&amp;page=2"' in first
     # The counts are the filter's, whichever page is shown.
-    assert pages.heading_total(client.get("/log/", {"page": 4})) == len(log)
+    assert pages.heading_total(client.get("/log/", {"page": 3})) == len(log)
 
 
-def test_an_id_links_to_the_case_only_when_the_reader_may_open_it(
+def test_an_id_links_to_its_case_and_another_agencys_request_is_not_shown(
     log, agency, other_agency, privacy_officer, person, signed_in
 ):
     clerk = person("clerk", "clerk", agency)
@@ -162,20 +165,21 @@ def test_an_id_links_to_the_case_only_when_the_reader_may_open_it(
 
     own_id, their_id = own.request.public_id, theirs.request.public_id
     assert f'<a class="text-no-wrap" href="/cases/{own_id}/">{own_id}</a>' in page
-    assert their_id in page
-    assert f'href="/cases/{their_id}/"' not in page
+    assert their_id not in page
     # Requests recorded without a case (imported, for one) have no page to link to.
     assert f'href="/cases/{log[0].public_id}/"' not in page
 
 
 def test_the_page_asks_the_database_the_same_few_questions_however_many_rows(
-    log, privacy_officer, signed_in, django_assert_max_num_queries
+    log, agency, privacy_officer, signed_in, django_assert_max_num_queries
 ):
     client = signed_in(privacy_officer)
     with django_assert_max_num_queries(12):
         client.get("/log/")
     more = [contract(f"2025-04-{day:02d}T09:00", ROBBERY, {}) for day in range(1, 29)]
-    receive_and_decide([parse_request(request) for request in more], actor="import:test")
+    receive_and_decide(
+        [parse_request(request) for request in more], actor="import:test", agency=agency
+    )
     with django_assert_max_num_queries(12):
         client.get("/log/")
 
@@ -196,7 +200,6 @@ def test_the_page_asks_the_database_the_same_few_questions_however_many_rows(
             {"start": "2025-03-01", "end": "2025-02-01"},
             "Received until: 2025-02-01 comes before the first date, 2025-03-01.",
         ),
-        ({"receiving_agency": "CO-NOPE"}, "Receiving agency: “CO-NOPE” is not an agency code"),
         (
             {"immigration_related": "perhaps"},
             "Immigration-related: “perhaps” is not one of the choices: yes, no.",
@@ -207,7 +210,6 @@ def test_the_page_asks_the_database_the_same_few_questions_however_many_rows(
             "Received until: 9999-12-31 is outside the years of any request, 1900 to 9000.",
         ),
         ({"requester": "Denver\x00"}, "Requester: Null characters are not allowed."),
-        ({"receiving_agency": "CO-\x00"}, "Receiving agency: Null characters are not allowed."),
         ({"requester": "x" * 301}, "Requester: Ensure this value has at most 300 characters"),
     ],
 )
@@ -234,3 +236,21 @@ def test_a_page_number_past_the_end_shows_the_last_page(log, privacy_officer, si
     assert pages.row_ids(response) == [record.public_id for record in log]
     response = signed_in(privacy_officer).get("/log/", {"page": "soon"})
     assert pages.row_ids(response) == [record.public_id for record in log]
+
+
+def test_a_stray_far_future_row_adds_one_month_to_the_chart_not_centuries(
+    log, agency, privacy_officer, signed_in
+):
+    # Written before dates were checked at intake: it cannot be deleted (the log keeps
+    # everything), so the page must bear it.
+    stray = RequestRecord.objects.get(pk=log[0].pk)
+    RequestRecord.objects.filter(pk=stray.pk).update(
+        received_at=dt.datetime(8999, 12, 31, 12, tzinfo=dt.UTC)
+    )
+
+    response = signed_in(privacy_officer).get("/log/")
+
+    assert response.status_code == 200
+    months = list(pages.chart_months(pages.chart(response)))
+    assert months == ["2025-01", "2025-03", "2025-04", "8999-12"]
+    assert pages.heading_total(response) == len(log)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import re
 from typing import Any
 
@@ -18,18 +19,28 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from ninja import NinjaAPI, Path, Status, Swagger
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, Throttled
 from ninja.openapi.schema import REF_TEMPLATE
 from ninja.security import HttpBearer
 
 from custodiet import __version__
 from custodiet.accounts.access import get_case_for_user, require
 from custodiet.accounts.models import ApiToken
+from custodiet.accounts.ratelimit import AddressThrottle, PartnerThrottle
 from custodiet.api.body import BodyError, read_request
+from custodiet.api.idempotency import (
+    KEY_HEADER,
+    KEY_PATTERN,
+    REPLAYED_HEADER,
+    WINDOW,
+    KeyReused,
+    read_key,
+    submit_once,
+)
 from custodiet.api.schemas import Errors, RequestDetail, RequestOut, request_schemas
-from custodiet.cases.actions import WorkflowError, take_in
+from custodiet.cases.actions import WorkflowError
 from custodiet.cases.models import Case
-from custodiet.policy.model import ID_PATTERN
+from custodiet.policy.model import ID_PATTERN, RequestError
 from custodiet.records.actions import RecordError
 
 logger = logging.getLogger(__name__)
@@ -87,6 +98,8 @@ api = CustodietAPI(
     docs=Swagger(settings={"validatorUrl": None}),
     urls_namespace="api",
     auth=PartnerToken(),
+    # Per token and per address (settings); past either, 429 with Retry-After.
+    throttle=[PartnerThrottle(), AddressThrottle()],
 )
 
 
@@ -102,6 +115,13 @@ def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResp
     response = _errors(request, 401, [("Authorization", message)])
     response["WWW-Authenticate"] = REALM + (', error="invalid_token"' if given else "")
     return response
+
+
+@api.exception_handler(Throttled)
+def _throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
+    # ninja adds Retry-After, from the throttle's wait, to this answer.
+    wait = f"; try again in {math.ceil(exc.wait)} s" if exc.wait else ""
+    return _errors(request, 429, [("request", f"too many requests{wait}")])
 
 
 @api.exception_handler(PermissionDenied)
@@ -130,7 +150,30 @@ def _answer(case: Case) -> dict[str, Any]:
     }
 
 
-ERRORS = {code: Errors for code in (400, 401, 403, 409, 413, 422, 503)}
+def _stored_answer(case: Case) -> dict[str, Any]:
+    # As JSON, so that the first answer and any replay of it are the same bytes.
+    answer: dict[str, Any] = RequestOut.model_validate(_answer(case)).model_dump(
+        mode="json", exclude_none=True
+    )
+    return answer
+
+
+ERRORS = {code: Errors for code in (400, 401, 403, 409, 413, 422, 429, 503)}
+# Another call's answer replayed to a retry is the same status and body, marked so.
+REPLAYED = {
+    "description": "`true` when this is the stored answer to an earlier call",
+    "schema": {"type": "string", "enum": ["true"]},
+}
+TOO_MANY = {
+    429: {
+        "headers": {
+            "Retry-After": {
+                "description": "seconds to wait before calling again",
+                "schema": {"type": "integer", "minimum": 0},
+            }
+        }
+    }
+}
 
 
 @api.post(
@@ -142,43 +185,83 @@ ERRORS = {code: Errors for code in (400, 401, 403, 409, 413, 422, 503)}
     description=(
         "Records the request, decides it under the policy in force on `received_at`, and "
         "opens its case; the answer carries the decision. Missing `channel` means `api`. "
-        "Invalid input records nothing and answers 422 naming each offending field."
+        "Invalid input records nothing and answers 422 naming each offending field.\n\n"
+        f"Retries are safe with an `{KEY_HEADER}` header (or the request's own `id`): a "
+        "call that repeats an earlier one, with the same body, records nothing and gets "
+        f"the earlier answer again, marked `{REPLAYED_HEADER}: true`. A key is "
+        f"remembered for {WINDOW // dt.timedelta(hours=1)} hours; the same key with another "
+        "body answers 422, the same `id` with another body 409."
     ),
     exclude_none=True,
     openapi_extra={
+        "parameters": [
+            {
+                "name": KEY_HEADER,
+                "in": "header",
+                "required": False,
+                "description": (
+                    "a key of your choosing (a UUID, say) that names this call: send the "
+                    "same key when you send the same request again"
+                ),
+                "schema": {"type": "string", "maxLength": 255, "pattern": KEY_PATTERN},
+            }
+        ],
         "requestBody": {
             "required": True,
             "content": {
                 "application/json": {"schema": {"$ref": REF_TEMPLATE.format(model="Request")}}
             },
-        }
+        },
+        "responses": {
+            201: {
+                "headers": {
+                    "Location": {
+                        "description": "the request's URL, to read it back",
+                        "schema": {"type": "string", "format": "uri"},
+                    },
+                    REPLAYED_HEADER: REPLAYED,
+                }
+            },
+            **TOO_MANY,
+        },
     },
 )
 def submit_request(request: HttpRequest, response: HttpResponse) -> Status[dict[str, Any]]:
     token: ApiToken = request.auth
     membership = require(token.user, CAPABILITY)
-    contract_request = read_request(request, channel="api")
+    key = read_key(request)
+    body = read_request(request, channel="api")
     try:
-        case = take_in(contract_request, by=token.user, agency=membership.agency)
+        answer = submit_once(
+            body, by=token.user, agency=membership.agency, key=key, render=_stored_answer
+        )
+    except KeyReused as exc:
+        return Status(422, {"errors": [{"field": KEY_HEADER, "message": str(exc)}]})
+    except RequestError as exc:
+        # A request naming another agency as its receiver: a partner writes to its own only.
+        raise BodyError(422, exc.problems) from None
     except RecordError as exc:
         return Status(409, {"errors": [{"field": "id", "message": str(exc)}]})
     except WorkflowError as exc:
         # The deployment cannot notify anyone; nothing was recorded, the sender may retry.
         logger.error("API request not taken in: %s", exc)
         return Status(503, {"errors": [{"field": "request", "message": str(exc)}]})
-    location = reverse("api:request", kwargs={"id": case.request.public_id})
+    location = reverse("api:request", kwargs={"id": answer.public_id})
     response["Location"] = request.build_absolute_uri(location)
-    return Status(201, _answer(case))
+    if answer.replayed:
+        response[REPLAYED_HEADER] = "true"
+    return Status(201, answer.body)
 
 
 @api.get(
     "/v1/requests/{id}",
-    response={200: RequestDetail, 401: Errors, 403: Errors, 404: Errors},
+    response={200: RequestDetail, 401: Errors, 403: Errors, 404: Errors, 429: Errors},
     url_name="request",
     tags=["requests"],
     summary="Read a request of your agency",
     description="The decision, the case's state and its history, each step with its ledger index.",
     exclude_none=True,
+    openapi_extra={"responses": TOO_MANY},
 )
 def read_case(
     request: HttpRequest,

@@ -7,9 +7,12 @@ JSON at all, and the channel a request sent to the API came by.
 
 from __future__ import annotations
 
+import hashlib
 import json
+from dataclasses import dataclass
 from typing import Any
 
+import rfc8785
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest
@@ -26,14 +29,25 @@ class BodyError(Exception):
         super().__init__("; ".join(f"{field}: {message}" for field, message in problems))
 
 
-def read_request(http_request: HttpRequest, *, channel: str) -> Request:
+@dataclass(frozen=True)
+class Body:
+    request: Request
+    # The body's SHA-256 in canonical JSON (RFC 8785), so that a retry is recognised as
+    # the same body whatever its whitespace and the order of its keys.
+    fingerprint: str
+
+
+def read_request(http_request: HttpRequest, *, channel: str) -> Body:
     """The contract request in the body, with `channel` filled in when the sender gave none."""
     data = _decode(http_request)
     try:
         request = parse_request(data)
     except RequestError as error:
         raise BodyError(422, error.problems) from None
-    return request if request.channel else request.model_copy(update={"channel": channel})
+    if not request.channel:
+        request = request.model_copy(update={"channel": channel})
+    # parse_request has refused what canonical JSON cannot write (NaN, huge integers).
+    return Body(request, hashlib.sha256(rfc8785.dumps(data)).hexdigest())
 
 
 def _decode(http_request: HttpRequest) -> Any:

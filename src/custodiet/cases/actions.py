@@ -107,10 +107,8 @@ def take_in(
     request: Request, *, by: AbstractBaseUser, agency: Agency, uploads: Sequence[Upload] = ()
 ) -> Case:
     """Record a request, decide it, and open its case in the state the decision calls for."""
-    if not request.receiving_agency:
-        request = request.model_copy(update={"receiving_agency": agency.code})
     with transaction.atomic():
-        recorded = receive_and_decide([request], actor=by.get_username())[0]
+        recorded = receive_and_decide([request], actor=by.get_username(), agency=agency)[0]
         outcome = recorded.decision.outcome
         state = {"refuse": State.TO_REFUSE, "legal_review": State.WITH_COUNSEL}.get(
             outcome, State.AWAITING_APPROVAL

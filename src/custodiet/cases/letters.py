@@ -78,6 +78,35 @@ PROCESS_KINDS = {
 
 # The Spanish of every decision rule's explanation in the packs (us-co, us-federal).
 SPANISH_EXPLANATIONS = {
+    "co-person-in-interest": (
+        "El solicitante es la persona interesada que pide su propio registro, no un tercero: ni "
+        "la directriz ni el Artículo 74 lo impiden. El empleado verifica su identidad antes de "
+        "entregar cualquier dato."
+    ),
+    "co-guidance-written-consent": (
+        "El solicitante actúa con el consentimiento por escrito de la persona a quien pertenece "
+        "el registro, un motivo que la directriz y la DPPA reconocen; el consentimiento firmado "
+        "debe estar archivado antes de entregar cualquier dato."
+    ),
+    "co-guidance-unclear-immigration-role": (
+        "La directriz no permite solicitudes cuyo único fin sea la aplicación civil de las leyes "
+        "de inmigración, y el fin indicado menciona a autoridades de inmigración en un papel que "
+        "el sistema no puede determinar, por lo que decide el asesor jurídico."
+    ),
+    "co-74-103-unclear-role": (
+        "El fin indicado menciona a autoridades de inmigración, pero no se pudo determinar si "
+        "como víctima o sujeto de un delito o como la aplicación de las leyes de inmigración que "
+        "la ley prohíbe apoyar; el asesor jurídico debe decidir antes de compartir cualquier dato."
+    ),
+    "dppa-written-consent": (
+        "La DPPA permite la divulgación a un solicitante con el consentimiento por escrito de la "
+        "persona a quien se refiere la información; el consentimiento firmado debe estar "
+        "archivado."
+    ),
+    "dppa-person-in-interest": (
+        "El solicitante es la persona a quien se refiere el registro y lo pide para sí misma; el "
+        "empleado verifica su identidad antes de entregar cualquier dato."
+    ),
     "co-guidance-criminal-investigation": (
         "La solicitud apoya una investigación penal en curso, un motivo que la directriz permite."
     ),

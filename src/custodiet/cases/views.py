@@ -29,6 +29,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from custodiet.accounts.access import agency_cases, get_case_for_user, require
 from custodiet.accounts.models import Membership
+from custodiet.accounts.ratelimit import limit_uploads
 from custodiet.cases import actions
 from custodiet.cases.forms import (
     CounselForm,
@@ -44,7 +45,7 @@ from custodiet.merkle.rfc6962 import leaf_hash
 from custodiet.merkle.verify import ProofError, verify_inclusion
 from custodiet.policy.model import DECISION_ADAPTER, RequestError, parse_request
 from custodiet.policy.packs import get_pack
-from custodiet.records.actions import RecordError
+from custodiet.records.actions import RecordError, admit
 from custodiet.web import pages
 from custodiet.web.forms import vocabulary_label
 from custodiet.web.views import present_decision
@@ -221,6 +222,7 @@ def _deadline(case: Case, today: dt.date) -> dict[str, Any]:
 
 
 @staff_page
+@limit_uploads
 @require_http_methods(["GET", "HEAD", "POST"])
 def intake(request: HttpRequest) -> HttpResponse:
     membership = require(request.user, "can_take_in")
@@ -229,7 +231,7 @@ def intake(request: HttpRequest) -> HttpResponse:
         form = IntakeForm(request.POST, request.FILES, agency=membership.agency)
         if form.is_valid():
             try:
-                parsed = parse_request(form.contract())
+                parsed = admit(parse_request(form.contract()), membership.agency)
             except RequestError as error:
                 form.add_contract_problems(error.problems)
             else:
@@ -573,7 +575,7 @@ def proof(request: HttpRequest, public_id: str, entry: int) -> HttpResponse:
         verify_inclusion(leaf, row.index, size, nodes, root)
     except (ProofError, store.LedgerError) as error:
         problem = str(error)
-    matches_event = store.event_leaf(row.event) == data
+    matches_event = store.leaf_mismatch(row.event, data) is None
     shown = {
         "index": row.index,
         "tree_size": size,

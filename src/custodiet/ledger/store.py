@@ -47,6 +47,23 @@ def event_leaf(event: Event) -> bytes:
     )
 
 
+def leaf_mismatch(event: Event | None, data: bytes) -> str | None:
+    """Why the stored leaf `data` is not what `event` gives now, or None when it is.
+
+    Never raises, whatever the event holds: content that can no longer be canonicalized
+    (a number RFC 8785 refuses, say) is a mismatch to report at its entry, not a crash.
+    """
+    if event is None:
+        return "has no event"
+    try:
+        recomputed = event_leaf(event)
+    except Exception as error:  # any stored content whatsoever: the report names it
+        return f"does not match event #{event.pk}: the event can no longer be written as a leaf ({type(error).__name__}: {str(error)[:200]})"
+    if recomputed != data:
+        return f"does not match event #{event.pk}: the event or the entry was altered, or entries were reordered"
+    return None
+
+
 def _lock() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -256,11 +273,8 @@ def verify(
                     expected, f"entry {expected} is missing (the next stored entry is {index})"
                 )
                 return result
-            if event is None or event_leaf(event) != data:
-                result.problem = Divergence(
-                    index,
-                    f"entry {index} does not match event #{event.pk if event else '?'}: the event or the entry was altered, or entries were reordered",
-                )
+            if (mismatch := leaf_mismatch(event, data)) is not None:
+                result.problem = Divergence(index, f"entry {index} {mismatch}")
                 return result
             for node in tree.append(leaf_hash(data)):
                 if stored_nodes.get((node.level, node.index)) != node.hash:

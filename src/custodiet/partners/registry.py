@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from custodiet.accounts.models import Agency
@@ -24,6 +25,7 @@ from custodiet.policy.facts.agencies import Directory
 from custodiet.policy.facts.gather import CERTIFICATION_VALID_DAYS
 from custodiet.policy.model import Certification as StatedCertification
 from custodiet.policy.model import Request
+from custodiet.policy.packs import get_pack
 
 # A certification lapsing within this many days shows as expiring (and is reminded of).
 EXPIRING_WITHIN_DAYS = 30
@@ -181,7 +183,8 @@ class Registry:
         if request.channel != "database" and not request.bulk:
             return Checked(request)
         partners, how = self.find(request)
-        day = request.received_on
+        # The agency's calendar date, as the engine decides by (contract 1.1).
+        day = get_pack(settings.CUSTODIET_POLICY_PACK).received_on(request)
         signed = [
             certification
             for partner in partners

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from custodiet.accounts.access import require
 from custodiet.accounts.models import Membership
+from custodiet.accounts.ratelimit import limit_uploads
 from custodiet.directory.current import current_directory
 from custodiet.partners import actions
 from custodiet.partners.forms import (
@@ -367,6 +368,7 @@ def notices_resend(request: HttpRequest) -> HttpResponse:
 
 
 @registry_page
+@limit_uploads
 @require_http_methods(["GET", "HEAD", "POST"])
 def certification_new(request: HttpRequest, partner_id: int) -> HttpResponse:
     partner = get_partner_for_user(request.user, partner_id)

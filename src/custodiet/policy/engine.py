@@ -4,12 +4,14 @@ A pure function with no database and no Django, so that the CLI, the web applica
 imports and benchmarks all reach the same decision. Facts are gathered once, the pack's
 terms are computed from them, then every rule in force on the request's date is
 evaluated; a rule that fails to evaluate is recorded in the decision and sends it to
-counsel, it never crashes the call.
+counsel, it never crashes the call. The rules in force are those of the date on which the
+agency received the request, on its own calendar (the pack's time zone).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -26,6 +28,7 @@ from custodiet.policy.model import (
     ProcessKind,
     Reason,
     Record,
+    Reportable,
     Request,
     WithheldRecord,
 )
@@ -37,6 +40,12 @@ from custodiet.policy.packs import Pack, Rule, Term
 #   else any rule says review     -> legal_review
 #   else any rule says eligible   -> eligible
 #   else (no rule decided)        -> legal_review: the system never releases by default
+#
+# Whether a reporting law counts the request combines the same way, exclusions first:
+#
+#   any report rule says not reportable  -> not reportable (the person in interest, ...)
+#   else any says reportable             -> reportable
+#   else (no reporting law in force)     -> not stated
 PRECEDENCE = {"refuse": 0, "legal_review": 1, "eligible": 2}
 DECISION_EFFECTS = frozenset(PRECEDENCE)
 _OBLIGATION_ORDER = {name: index for index, name in enumerate(OBLIGATIONS)}
@@ -47,6 +56,7 @@ def _fallback_immigration_related(values: dict[str, Any]) -> bool:
     return bool(
         values["immigration_agency"]
         or values["immigration_purpose_stated"]
+        or values["immigration_role_unclear"]
         or values["immigration_offense"]
         or values["purpose_category"] == "civil_immigration_enforcement"
     )
@@ -62,13 +72,19 @@ def _evaluate(
         return None
 
 
-def _reason(rule: Rule, effect: str | None = None) -> Reason:
+def _explanation(rule: Rule, because: Mapping[str, str]) -> str:
+    """The rule's explanation, completed by the reasons of the facts it names as details."""
+    details = [because[name] for name in rule.details if because.get(name)]
+    return " ".join([rule.explanation, *details])
+
+
+def _reason(rule: Rule, because: Mapping[str, str], effect: str | None = None) -> Reason:
     return Reason(
         rule=rule.id,
         citation=rule.citation,
         # Decision rules' effects are outcomes: the pack loader checks the vocabulary.
         effect=cast(Outcome, effect or rule.effect),
-        explanation=rule.explanation,
+        explanation=_explanation(rule, because),
         confirmed=rule.confirmed,
     )
 
@@ -83,12 +99,17 @@ class RuleStage:
     obligations: set[str] = field(default_factory=set)
     never_released: dict[str, str] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    reportable: Reportable | None = None
 
 
 def decide_outcome(
-    values: dict[str, Any], terms: tuple[Term, ...], rules: tuple[Rule, ...]
+    values: dict[str, Any],
+    terms: tuple[Term, ...],
+    rules: tuple[Rule, ...],
+    because: Mapping[str, str] | None = None,
 ) -> tuple[dict[str, Any], list[Reason], list[str]]:
     """The rule stage proper: terms, then every decision rule, ordered by precedence."""
+    because = because or {}
     names = dict(values)
     errors: list[str] = []
     for term in terms:
@@ -99,9 +120,9 @@ def decide_outcome(
             continue
         holds = _evaluate(rule.id, rule.when, names, errors)
         if holds is None:
-            fired.append((_reason(rule, "legal_review"), rule))
+            fired.append((_reason(rule, because, "legal_review"), rule))
         elif holds:
-            fired.append((_reason(rule), rule))
+            fired.append((_reason(rule, because), rule))
     # Strongest effect first; among equals the most recent law, which is the most specific
     # (the statute's citation leads a refusal the guidance would also give).
     fired.sort(key=lambda pair: (PRECEDENCE[pair[0].effect], -pair[1].start.toordinal()))
@@ -109,9 +130,12 @@ def decide_outcome(
 
 
 def apply_rules(
-    values: dict[str, Any], terms: tuple[Term, ...], rules: tuple[Rule, ...]
+    values: dict[str, Any],
+    terms: tuple[Term, ...],
+    rules: tuple[Rule, ...],
+    because: Mapping[str, str] | None = None,
 ) -> RuleStage:
-    names, fired, errors = decide_outcome(values, terms, rules)
+    names, fired, errors = decide_outcome(values, terms, rules, because)
     outcome = fired[0].effect if fired else "legal_review"
     if not fired:
         errors.append("no rule in force decided this request; counsel must decide it")
@@ -122,12 +146,21 @@ def apply_rules(
         names=names, fired=fired, outcome=outcome, errors=errors, obligations={"log_request"}
     )
     # Duty rules run last: they may depend on the outcome ("before anything is shared").
+    reports: list[Rule] = []
     for rule in rules:
         if rule.effect == "obligation" and _evaluate(rule.id, rule.when, names, errors):
             stage.obligations.update(rule.obligations)
         elif rule.effect == "withhold" and _evaluate(rule.id, rule.when, names, errors):
             for record in rule.records:
                 stage.never_released.setdefault(record, rule.citation)
+        elif rule.effect == "report" and _evaluate(rule.id, rule.when, names, errors):
+            reports.append(rule)
+    if reports:
+        # An exclusion (reportable false) outranks the general rule, as in PRECEDENCE.
+        chosen = min(reports, key=lambda rule: bool(rule.reportable))
+        stage.reportable = Reportable(
+            value=bool(chosen.reportable), because=_explanation(chosen, because or {})
+        )
     return stage
 
 
@@ -146,10 +179,16 @@ def decide(
     or not: what the explorer shows. Without it the decision is still replayable, since
     the same request and pack version always give the same facts.
     """
-    on = as_of or request.received_on
+    received_on = pack.received_on(request)
+    on = as_of or received_on
     terms, rules = pack.in_force(on)
-    gathered = gather(request, settings=settings or Settings(), directory=directory)
-    stage = apply_rules(gathered.values, terms, rules)
+    gathered = gather(
+        request,
+        settings=settings or Settings(),
+        directory=directory,
+        received_on=received_on,
+    )
+    stage = apply_rules(gathered.values, terms, rules, gathered.because)
     outcome, fired, names, never_released = (
         stage.outcome,
         stage.fired,
@@ -191,6 +230,7 @@ def decide(
         legal_process=_process_findings(gathered),
         facts=_fact_findings(gathered, names, terms) if explain else None,
         errors=stage.errors,
+        reportable=stage.reportable,
         policy=PolicyRef(
             pack=pack.id,
             version=pack.version,

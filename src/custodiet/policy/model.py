@@ -1,4 +1,4 @@
-"""The request and decision format, version 1 (contract/REQUESTS.md).
+"""The request and decision format, version 1.1 (contract/REQUESTS.md).
 
 Every way into Custodiet (web form, JSON API, CLI, imports) speaks this format, so
 validation lives here once. A bad request raises `RequestError`, whose message names the
@@ -15,7 +15,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 CHANNELS = ("email", "phone", "in_person", "mail", "portal", "api", "database")
 LEVELS = ("federal", "state", "local", "tribal", "private", "individual")
@@ -64,7 +72,13 @@ OBLIGATIONS = (
     "use_restriction_notice",
     "verify_certification",
     "notify_subject",
+    "verify_identity",
+    "governor_review",
+    "record_officer",
 )
+# Who the requester is to the person whose record it is (contract 1.1); absent reads as a
+# third party, unless the requester is plainly the person (see facts.gather).
+RELATIONSHIPS = ("self", "consent", "third_party")
 
 Channel = Literal["email", "phone", "in_person", "mail", "portal", "api", "database"]
 Level = Literal["federal", "state", "local", "tribal", "private", "individual"]
@@ -113,7 +127,11 @@ Obligation = Literal[
     "use_restriction_notice",
     "verify_certification",
     "notify_subject",
+    "verify_identity",
+    "governor_review",
+    "record_officer",
 ]
+Relationship = Literal["self", "consent", "third_party"]
 
 # The largest integer every JSON reader holds exactly; RFC 8785 (the ledger's canonical
 # JSON) refuses larger ones.
@@ -132,41 +150,99 @@ _ALLOWED = {
     "records_requested": RECORDS,
     "purpose_category": PURPOSE_CATEGORIES,
     "kind": PROCESS_KINDS,
+    "relationship": RELATIONSHIPS,
 }
+
+# How much one request may hold: far beyond any real request, yet no field can carry
+# megabytes into the record, every ledger leaf and every page that shows it. The JSON
+# Schema states each limit (maxLength, maxItems, maxProperties).
+CODE_LENGTH = 200  # ids and numbers: a case number, a licence, a form, an ORI, a date
+NAME_LENGTH = 300  # a person, an organization, a court or office
+PHRASE_LENGTH = 1_000  # a document's title, an offence
+TEXT_LENGTH = 10_000  # what a requester wrote: the purpose, a claimed legal requirement
+# A whole document's extracted text: the 50 pages the web form reads from a PDF.
+DOCUMENT_LENGTH = 250_000
+MAX_SUBJECTS = 100
+MAX_DOCUMENTS = 20
+# Fields any one object may hold beyond as many as the contract defines for it, and the
+# size as JSON (names and values) of those the contract does not define.
+MAX_ADDED_FIELDS = 50
+MAX_ADDED_CHARS = 20_000
+
+
+def _or_null(schema: dict[str, Any]) -> None:
+    """The schema of a field whose null reads as its default (false, no items)."""
+    kept = {key: schema.pop(key) for key in list(schema) if key not in ("title", "default")}
+    schema["anyOf"] = [kept, {"type": "null"}]
+
+
+def _added_fields_schema(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    schema["maxProperties"] = len(model.model_fields) + MAX_ADDED_FIELDS
+    schema["description"] = (
+        f"At most {schema['maxProperties']} fields: the contract's "
+        f"{len(model.model_fields)} and {MAX_ADDED_FIELDS} more. Fields beyond the "
+        f"contract's are kept, up to {MAX_ADDED_CHARS:,} characters in all written as JSON."
+    )
 
 
 class _Model(BaseModel):
     # Unknown fields are allowed ("add fields freely") and kept, so nothing a partner
-    # sends is silently dropped from the record.
-    model_config = ConfigDict(extra="allow", frozen=True, str_strip_whitespace=True)
+    # sends is silently dropped from the record; within limits, so that an added field
+    # cannot carry what a contract field's limit refuses.
+    model_config = ConfigDict(
+        extra="allow",
+        frozen=True,
+        str_strip_whitespace=True,
+        json_schema_extra=_added_fields_schema,
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _few_added_fields(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        limit = len(cls.model_fields) + MAX_ADDED_FIELDS
+        if len(data) > limit:
+            raise ValueError(
+                f"has {len(data)} fields; at most {limit} (the contract's "
+                f"{len(cls.model_fields)} and {MAX_ADDED_FIELDS} added)"
+            )
+        added = {key: value for key, value in data.items() if key not in cls.model_fields}
+        if added and len(json.dumps(added, ensure_ascii=False, default=str)) > MAX_ADDED_CHARS:
+            raise ValueError(
+                f"its fields beyond the contract's must be at most {MAX_ADDED_CHARS:,} "
+                "characters written as JSON"
+            )
+        return data
 
 
 class Requester(_Model):
-    name: str | None = None
-    organization: str = Field(min_length=1, max_length=300)
-    component: str | None = None
-    ori: str | None = None
+    name: str | None = Field(default=None, max_length=NAME_LENGTH)
+    organization: str = Field(min_length=1, max_length=NAME_LENGTH)
+    component: str | None = Field(default=None, max_length=NAME_LENGTH)
+    ori: str | None = Field(default=None, max_length=CODE_LENGTH)
     level: Level | None = None
+    relationship: Relationship | None = None
 
 
 class Subject(_Model):
-    name: str | None = None
-    date_of_birth: str | None = None
-    license_number: str | None = None
+    name: str | None = Field(default=None, max_length=NAME_LENGTH)
+    date_of_birth: str | None = Field(default=None, max_length=CODE_LENGTH)
+    license_number: str | None = Field(default=None, max_length=CODE_LENGTH)
 
 
 class CriminalInvestigation(_Model):
-    case_number: str | None = None
-    offense: str | None = None
+    case_number: str | None = Field(default=None, max_length=CODE_LENGTH)
+    offense: str | None = Field(default=None, max_length=PHRASE_LENGTH)
 
 
 class LegalProcess(_Model):
     kind: ProcessKind | None = None
-    form: str | None = None
-    title: str | None = None
-    issued_by: str | None = None
-    signed_by: str | None = None
-    text: str | None = None
+    form: str | None = Field(default=None, max_length=CODE_LENGTH)
+    title: str | None = Field(default=None, max_length=PHRASE_LENGTH)
+    issued_by: str | None = Field(default=None, max_length=NAME_LENGTH)
+    signed_by: str | None = Field(default=None, max_length=NAME_LENGTH)
+    text: str | None = Field(default=None, max_length=DOCUMENT_LENGTH)
 
 
 class Certification(_Model):
@@ -180,16 +256,20 @@ class Request(_Model):
     channel: Channel | None = None
     receiving_agency: str | None = Field(default=None, max_length=64)
     requester: Requester
-    subjects: list[Subject] = Field(default_factory=list)
-    records_requested: list[Record] = Field(min_length=1)
-    purpose: str | None = None
+    subjects: list[Subject] = Field(
+        default_factory=list, max_length=MAX_SUBJECTS, json_schema_extra=_or_null
+    )
+    records_requested: list[Record] = Field(min_length=1, max_length=len(RECORDS))
+    purpose: str | None = Field(default=None, max_length=TEXT_LENGTH)
     purpose_category: PurposeCategory | None = None
     criminal_investigation: CriminalInvestigation | None = None
-    legal_process: list[LegalProcess] = Field(default_factory=list)
-    claimed_legal_requirement: str | None = None
+    legal_process: list[LegalProcess] = Field(
+        default_factory=list, max_length=MAX_DOCUMENTS, json_schema_extra=_or_null
+    )
+    claimed_legal_requirement: str | None = Field(default=None, max_length=TEXT_LENGTH)
     certification: Certification | None = None
-    facial_recognition: bool = False
-    bulk: bool = False
+    facial_recognition: bool = Field(default=False, json_schema_extra=_or_null)
+    bulk: bool = Field(default=False, json_schema_extra=_or_null)
 
     @field_validator("received_at", mode="before")
     @classmethod
@@ -223,8 +303,22 @@ class Request(_Model):
 
     @property
     def received_on(self) -> dt.date:
-        """The calendar date the request arrived, in the requester's stated offset."""
+        """The calendar date the request arrived, in the requester's stated offset.
+
+        The law in force is chosen by the date in the agency's time zone instead
+        (`received_on_in`), which is what the policy engine uses.
+        """
         return self.received_at.date()
+
+    def received_on_in(self, zone: dt.tzinfo | None) -> dt.date:
+        """The calendar date the request arrived on the agency's calendar (contract 1.1).
+
+        A timestamp with an offset is converted to `zone`; one without is already the
+        agency's wall-clock time. With no zone, the timestamp's own date.
+        """
+        if zone is None or self.received_at.utcoffset() is None:
+            return self.received_at.date()
+        return self.received_at.astimezone(zone).date()
 
 
 # The parts of a decision are plain dataclasses: a decision is built thousands of times a
@@ -263,6 +357,14 @@ class FactFinding:
 
 
 @dataclass(frozen=True, slots=True)
+class Reportable:
+    """Whether 24-74-106 counts the request (contract 1.1), and why or why not."""
+
+    value: bool
+    because: str
+
+
+@dataclass(frozen=True, slots=True)
 class PolicyRef:
     pack: str
     version: str
@@ -285,6 +387,8 @@ class Decision:
     request_id: str | None = None
     errors: list[str] = field(default_factory=list)
     facts: list[FactFinding] | None = None
+    # Absent when no reporting law of the pack was in force on the request's date.
+    reportable: Reportable | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = DECISION_ADAPTER.dump_python(self, mode="json", exclude_none=True)
@@ -328,7 +432,9 @@ def _message(error: Any) -> str:
     if error["type"] == "too_short" and loc and loc[-1] == "records_requested":
         return "name at least one record"
     if error["type"] == "string_too_long":
-        return f"must be at most {error['ctx']['max_length']} characters"
+        return f"must be at most {error['ctx']['max_length']:,} characters"
+    if error["type"] == "too_long":
+        return f"must have at most {error['ctx']['max_length']} items"
     if error["type"] == "string_pattern_mismatch":
         return "use letters, digits, '.', '_', ':' and '-' only, starting with a letter or digit"
     if error["type"] == "value_error":
@@ -370,8 +476,10 @@ def _unstorable(data: Any) -> Iterator[tuple[str, str]]:
             pass
         elif isinstance(value, int) and abs(value) > SAFE_INTEGER:
             problem = f"must be a whole number between -{SAFE_INTEGER} and {SAFE_INTEGER}"
-        elif isinstance(value, float) and not math.isfinite(value):
-            problem = "must be a finite number"
+        elif isinstance(value, float) and not (math.isfinite(value) and abs(value) <= SAFE_INTEGER):
+            # PostgreSQL keeps 1e16 as the integer 10000000000000000, which RFC 8785
+            # then refuses: beyond the safe range a float does not survive the round trip.
+            problem = f"must be a finite number between -{SAFE_INTEGER} and {SAFE_INTEGER}"
         elif isinstance(value, dict):
             stack.extend(((*loc, key), item) for key, item in reversed(value.items()))
         elif isinstance(value, list):
@@ -393,7 +501,8 @@ def parse_request(data: Any) -> Request:
         problems: list[tuple[str, str]] = []
         for error in exc.errors():
             # Literal unions report one error per alternative; the field path is the same.
-            path = field_path(tuple(error["loc"]))
+            # A limit on the whole object (its added fields) is at its own location.
+            path = field_path(tuple(error["loc"])) or "request"
             if not any(existing == path for existing, _ in problems):
                 problems.append((path, _message(error)))
         raise RequestError(problems) from None

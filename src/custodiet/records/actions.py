@@ -16,12 +16,13 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from custodiet.accounts.models import Agency
 from custodiet.directory.current import current_directory
 from custodiet.ledger import store
 from custodiet.partners.registry import with_registry_certifications
 from custodiet.policy.engine import decide
 from custodiet.policy.facts.gather import Settings
-from custodiet.policy.model import Decision, Request
+from custodiet.policy.model import Decision, Request, RequestError
 from custodiet.policy.packs import get_pack
 from custodiet.records.models import DecisionRecord, Event, RequestRecord
 
@@ -54,10 +55,65 @@ def _now() -> dt.datetime:
     return timezone.now()
 
 
+def admit(request: Request, agency: Agency) -> Request:
+    """The request as `agency` receives it, or a RequestError naming the field.
+
+    One agency cannot put a request into another's log, whoever sends it, so a request
+    names no other receiving agency (one that names none is the agency's own). And it
+    arrived at a moment the log can hold: not in the future beyond the clock skew the
+    deployment allows, nor before the agency's records begin (settings), so a stray date
+    can never stretch the log's months over centuries.
+    """
+    problems = []
+    if request.receiving_agency and request.receiving_agency != agency.code:
+        problems.append(
+            (
+                "receiving_agency",
+                f"{request.receiving_agency!r} is not this agency; requests taken in here "
+                f"are received by {agency.code} ({agency.name})",
+            )
+        )
+    received = _instant(request.received_at)
+    latest = _now() + settings.CUSTODIET_CLOCK_SKEW
+    earliest = dt.datetime.combine(
+        settings.CUSTODIET_EARLIEST_RECEIVED, dt.time.min, timezone.get_default_timezone()
+    )
+    if received > latest:
+        problems.append(("received_at", f"{request.received_at.isoformat()} is in the future"))
+    elif received < earliest:
+        problems.append(
+            (
+                "received_at",
+                f"{request.received_at.isoformat()} is before the earliest date this agency's "
+                f"records hold, {settings.CUSTODIET_EARLIEST_RECEIVED:%Y-%m-%d}",
+            )
+        )
+    if problems:
+        raise RequestError(problems)
+    if request.receiving_agency:
+        return request
+    return request.model_copy(update={"receiving_agency": agency.code})
+
+
+def _admit_all(requests: Sequence[Request], agency: Agency) -> list[Request]:
+    admitted, problems = [], []
+    for number, request in enumerate(requests, start=1):
+        try:
+            admitted.append(admit(request, agency))
+        except RequestError as error:
+            where = f"item {number}: " if len(requests) > 1 else ""
+            problems.extend((where + field, message) for field, message in error.problems)
+    if problems:
+        raise RequestError(problems)
+    return admitted
+
+
 def receive_and_decide(
-    requests: Sequence[Request], *, actor: str, as_of: dt.date | None = None
+    requests: Sequence[Request], *, actor: str, agency: Agency, as_of: dt.date | None = None
 ) -> list[Recorded]:
-    """Record each request as received, decide it, record the decision: all or nothing."""
+    """Record each request as received by `agency`, decide it, record the decision: all or
+    nothing. A request `admit` refuses raises RequestError and records nothing."""
+    requests = _admit_all(requests, agency)
     pack = get_pack(settings.CUSTODIET_POLICY_PACK)
     policy_settings = Settings.from_env()
     # Database and bulk requests are decided on the certification the partner registry
@@ -84,9 +140,9 @@ def receive_and_decide(
     try:
         with transaction.atomic():
             taken = set(
-                RequestRecord.objects.filter(public_id__in=given).values_list(
-                    "public_id", flat=True
-                )
+                RequestRecord.objects.of_agency(agency)
+                .filter(public_id__in=given)
+                .values_list("public_id", flat=True)
             )
             if taken:
                 raise RecordError(f"request id(s) already recorded: {', '.join(sorted(taken))}")
@@ -94,6 +150,7 @@ def receive_and_decide(
                 [
                     RequestRecord(
                         public_id=request.id or new_public_id(request.received_at),
+                        agency=agency,
                         received_at=_instant(request.received_at),
                         channel=request.channel or "",
                         receiving_agency=request.receiving_agency or "",

@@ -15,6 +15,7 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
+from custodiet.accounts.models import Agency
 from custodiet.records.models import DecisionRecord, Event, RequestRecord
 
 EXPORT_FIELDS = [
@@ -65,16 +66,18 @@ def _legal_basis(payload: dict[str, Any]) -> str:
 
 @dataclass(frozen=True)
 class LogFilter:
-    """Which requests of the log to show, count or export; a field left empty filters nothing.
+    """Which requests of one agency's log to show, count or export; a field left empty
+    filters nothing.
 
     The log page, its counts and chart, and both exports all take their requests from
-    `requests()`, so a download holds exactly the requests the page shows.
+    `requests()`, so a download holds exactly the requests the page shows, and none of
+    another agency's.
     """
 
+    agency: Agency
     # The agency's local dates, both ends inclusive.
     start: dt.date | None = None
     end: dt.date | None = None
-    receiving_agency: str = ""
     # Part of the requester's organization, in any case.
     requester: str = ""
     outcome: str = ""
@@ -84,7 +87,7 @@ class LogFilter:
     def requests(self) -> QuerySet[RequestRecord]:
         """The matching requests in the order received; dates select on the received_at index."""
         zone = timezone.get_default_timezone()
-        records = RequestRecord.objects.order_by("received_at", "id")
+        records = RequestRecord.objects.of_agency(self.agency).order_by("received_at", "id")
         if self.start:
             records = records.filter(
                 received_at__gte=dt.datetime.combine(self.start, dt.time.min, zone)
@@ -95,8 +98,6 @@ class LogFilter:
                     self.end + dt.timedelta(days=1), dt.time.min, zone
                 )
             )
-        if self.receiving_agency:
-            records = records.filter(receiving_agency=self.receiving_agency)
         if self.requester:
             records = records.filter(requester_organization__icontains=self.requester)
         if self.outcome:
@@ -108,20 +109,8 @@ class LogFilter:
         return records
 
 
-def export_rows(
-    where: LogFilter | None = None,
-    *,
-    start: dt.date | None = None,
-    end: dt.date | None = None,
-) -> Iterator[dict[str, str]]:
-    """Rows in the order received, of the requests `where` selects.
-
-    `start` and `end` alone are short for `LogFilter(start=start, end=end)`.
-    """
-    if where is None:
-        where = LogFilter(start=start, end=end)
-    elif start or end:
-        raise TypeError("give the dates in the LogFilter")
+def export_rows(where: LogFilter) -> Iterator[dict[str, str]]:
+    """Rows in the order received, of the requests `where` selects."""
     zone = timezone.get_default_timezone()
     records = where.requests()
     records = records.prefetch_related(

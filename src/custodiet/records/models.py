@@ -10,9 +10,24 @@ from __future__ import annotations
 
 from django.db import models
 
+from custodiet.accounts.models import Agency
+
+
+class RequestQuerySet(models.QuerySet["RequestRecord"]):
+    def of_agency(self, agency: Agency) -> RequestQuerySet:
+        """The requests this agency received: the only way a list, count or export starts."""
+        return self.filter(agency=agency)
+
 
 class RequestRecord(models.Model):
-    public_id = models.CharField(max_length=80, unique=True)
+    # Unique within the agency: a partner's own id names nothing in another agency's log,
+    # so no sender can learn which ids another agency holds.
+    public_id = models.CharField(max_length=80, db_index=True)
+    # The agency whose log holds the request: the one that took it in. Null only for rows
+    # recorded before requests belonged to an agency that no agency could be found for.
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="requests", null=True, blank=True
+    )
     received_at = models.DateTimeField(db_index=True)
     channel = models.CharField(max_length=16, blank=True)
     receiving_agency = models.CharField(max_length=64, blank=True)
@@ -25,9 +40,19 @@ class RequestRecord(models.Model):
     immigration_related = models.BooleanField(null=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = RequestQuerySet.as_manager()
+
     class Meta:
         ordering = ["received_at", "id"]
-        indexes = [models.Index(fields=["requester_organization", "received_at"])]
+        indexes = [
+            models.Index(fields=["requester_organization", "received_at"]),
+            models.Index(fields=["agency", "received_at"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "public_id"], name="records_request_id_per_agency"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.public_id

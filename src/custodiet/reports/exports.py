@@ -5,8 +5,9 @@ its order, and neither holds the whole log in memory: the CSV is produced line b
 the response is sent, and the workbook is written by openpyxl's write-only mode, which
 keeps its rows in a temporary file.
 
-The CSV is byte for byte what `custodiet requests export` writes. The workbook stores
-every text as text, so a purpose stated as "=HYPERLINK(...)" is never run as a formula.
+The CSV is byte for byte what `custodiet requests export` writes, its cells neutralised
+the same way (`custodiet.records.spreadsheet`). The workbook stores every text as text,
+so a purpose stated as "=HYPERLINK(...)" is never run as a formula.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from custodiet.records.export import EXPORT_FIELDS, LogFilter, export_rows
+from custodiet.records.spreadsheet import safe_row
 from custodiet.reports.charts import outcome_label
 from custodiet.reports.log import Counts
 
@@ -66,7 +68,7 @@ def csv_lines(where: LogFilter) -> Iterator[str]:
     writer = csv.DictWriter(_Line(), fieldnames=EXPORT_FIELDS)
     yield writer.writeheader()
     for row in export_rows(where):
-        yield writer.writerow(row)
+        yield writer.writerow(safe_row(row))
 
 
 def _header(sheet: WriteOnlyWorksheet, names: Iterable[str]) -> list[WriteOnlyCell]:

@@ -55,17 +55,6 @@ def _vocabulary(values: tuple[str, ...], any_label: str) -> list[tuple[str, str]
 class LogFilterForm(FilterForm):
     start = _date("Received from")
     end = _date("Received until")
-    receiving_agency = forms.ModelChoiceField(
-        label="Receiving agency",
-        required=False,
-        queryset=Agency.objects.order_by("name"),
-        to_field_name="code",
-        empty_label="Any agency",
-        widget=forms.Select(attrs={"class": "usa-select"}),
-        error_messages={
-            "invalid_choice": "“%(value)s” is not an agency code of the directory; choose one from the list."
-        },
-    )
     requester = forms.CharField(
         label="Requester",
         help_text="Part of the organization's name.",
@@ -80,8 +69,12 @@ class LogFilterForm(FilterForm):
     )
     channel = choice("How it arrived", _vocabulary(CHANNELS, "Any way"))
 
-    def __init__(self, *args: Any, counts_only: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, agency: Agency, counts_only: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        # Whose log: the reader's own agency, never one the query string names.
+        self.agency = agency
         self.counts_only = counts_only
 
     def clean_requester(self) -> str:
@@ -103,11 +96,10 @@ class LogFilterForm(FilterForm):
     def log_filter(self) -> LogFilter:
         """The filter the valid form describes."""
         data = self.cleaned_data
-        agency = data["receiving_agency"]
         return LogFilter(
+            agency=self.agency,
             start=data["start"],
             end=data["end"],
-            receiving_agency=agency.code if agency else "",
             requester=data["requester"],
             outcome=data["outcome"],
             immigration_related=IMMIGRATION_CHOICES[data["immigration_related"]],

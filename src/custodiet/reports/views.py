@@ -55,7 +55,9 @@ def _reader(user: object) -> Reader:
 
 
 def _filter_from(request: HttpRequest, reader: Reader) -> LogFilterForm:
-    return LogFilterForm(request.GET, counts_only=not reader.sees_requests)
+    return LogFilterForm(
+        request.GET, agency=reader.membership.agency, counts_only=not reader.sees_requests
+    )
 
 
 def _refused_filter(request: HttpRequest, reader: Reader, form: LogFilterForm) -> HttpResponse:
@@ -78,8 +80,6 @@ def _described(form: LogFilterForm) -> list[str]:
         words.append(f"received from {_day(data['start'])}")
     elif data["end"]:
         words.append(f"received until {_day(data['end'])}")
-    if data["receiving_agency"]:
-        words.append(f"by {data['receiving_agency'].name}")
     if data["requester"]:
         words.append(f"from an organization containing “{data['requester']}”")
     if data["outcome"]:

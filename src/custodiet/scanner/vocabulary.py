@@ -207,7 +207,9 @@ def immigration_verdict(text: str, directory: Directory | None = None) -> str | 
     requester's fields instead, which a log's reason field is not.
     """
     facts = immigration_purpose(text)
-    if facts.immigration:
+    # A role the engine cannot tell (an officer "involved" in something) is counted as
+    # immigration-related there, and sent to counsel; the monitor counts it too.
+    if facts.immigration or facts.role_unclear:
         return facts.because
     directory = directory or default_directory()
     # Acronyms that are everyday words ("ICE", "AMO") are left to the vocabulary, which

@@ -76,11 +76,12 @@ def _plain(text: str) -> str:
 
 
 def month_labels(months: Sequence[dt.date]) -> list[str]:
-    """Labels for bars by month: the year under the first month shown and under each January."""
+    """Labels for bars by month: the year under the first month shown and under the first
+    of each later year (a January, or the next month found when the months skip)."""
     labels = []
     for index, month in enumerate(months):
         label = f"{month:%b}"
-        if index == 0 or month.month == 1:
+        if index == 0 or month.year != months[index - 1].year:
             label += f"\n{month:%Y}"
         labels.append(label)
     return labels

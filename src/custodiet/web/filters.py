@@ -19,8 +19,9 @@ from custodiet.web.forms import UswdsBoundField
 
 # The dates a filter takes: beyond these, no record can lie.
 EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(9000, 12, 31)
-# A filter open at one end, or spanning decades, would draw centuries of empty bars; past
-# this many months a chart keeps to the months found.
+# A filter open at one end, or a stray date far from the others, would draw centuries of
+# empty bars; past this many months a chart keeps to the months found, so its size is
+# bounded by the data's distinct months, never by the distance between two dates.
 MAX_MONTHS = 120
 
 
@@ -29,21 +30,29 @@ def next_month(month: dt.date) -> dt.date:
     return (month + dt.timedelta(days=32)).replace(day=1)
 
 
+def _months_between(low: dt.date, high: dt.date) -> int:
+    return (high.year - low.year) * 12 + high.month - low.month + 1
+
+
 def month_range(
     found: Collection[dt.date], start: dt.date | None, end: dt.date | None
 ) -> list[dt.date]:
     """The first day of every month a chart shows: from the filter's first day (or the
     first month found) to its last (or the last month found), all of them, empty or not.
 
-    Empty when nothing was found; past MAX_MONTHS, only from the first to the last found.
+    Empty when nothing was found. When that span is longer than MAX_MONTHS, from the first
+    to the last month found; when that too is longer, only the months found, in order:
+    a row dated in the year 8999 adds one month, not 83,000.
     """
     if not found:
         return []
     first, last = min(found), max(found)
     low = start.replace(day=1) if start else first
     high = end.replace(day=1) if end else last
-    if (high.year - low.year) * 12 + high.month - low.month + 1 > MAX_MONTHS:
+    if _months_between(low, high) > MAX_MONTHS:
         low, high = first, last
+        if _months_between(low, high) > MAX_MONTHS:
+            return sorted(found)
     months = []
     month = low
     while month <= high:

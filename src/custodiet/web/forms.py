@@ -116,7 +116,8 @@ class PdfDocument:
 
 
 def read_pdf(upload: UploadedFile) -> PdfDocument:
-    """The upload as a readable PDF of at most 5 MB and 50 pages, or a ValidationError saying why."""
+    """The upload as a readable PDF of at most 5 MB and 50 pages, read within its budget
+    and free of active content (`extract_pdf_text`), or a ValidationError saying why."""
     if upload.size > MAX_PDF_BYTES:
         raise ValidationError(
             f"This file is {upload.size / 1_048_576:.1f} MB; upload a PDF of at most 5 MB, "

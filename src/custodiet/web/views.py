@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from custodiet.accounts.access import require
+from custodiet.accounts.ratelimit import limit_uploads
 from custodiet.directory.current import current_directory
 from custodiet.policy.engine import decide
 from custodiet.policy.facts.gather import FACTS, Settings
@@ -66,6 +67,11 @@ OBLIGATIONS = {
     "verify_certification": "Check the requester's C.R.S. 24-74-105 certification in the "
     "registry before giving access.",
     "notify_subject": "Tell the person whose records were requested.",
+    "verify_identity": "Check the requester's identity: they say they are the person whose "
+    "record this is.",
+    "governor_review": "Send the subpoena to the Governor's office for review before any answer.",
+    "record_officer": "Record the lead officer's name, agency and badge number, and keep a copy "
+    "of the process.",
 }
 
 
@@ -89,6 +95,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@limit_uploads
 @require_http_methods(["GET", "HEAD", "POST"])
 def explorer(request: HttpRequest) -> HttpResponse:
     require(request.user, "can_explore")

@@ -11,13 +11,20 @@ It never imports Django and runs for every document of every decision. Each fiel
 into lower-case words once; a table maps the few words that matter ("court", "judge",
 "officer", "I", "8") to a small reader that looks at the words around it. Matching whole
 words is also what keeps "police", "notice" and "justice" from meaning ICE.
+
+Court-issued process is what a court issued and a judge or magistrate signed (a clerk, for
+subpoenas). A blank signature line, a printed caption or title, a "[PROPOSED]" or unsigned
+order, or a signature by an executive officer is not a court's signature (contract 1.1):
+such a paper is of a court's kind but not court-issued, and `because` says what was
+missing (`_signature`).
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -49,6 +56,9 @@ class DocumentFacts:
     ambiguous: bool  # nothing recognisable, or signs that disagree: counsel must look
     stated_kind: str | None  # the kind the requester stated, if any
     signals: tuple[str, ...]  # what was recognised: ("form I-200", "signed by ...")
+    # A court's kind of paper that no judge (or clerk, for a subpoena) signed: a blank
+    # signature line, a proposed order, an executive officer's signature. Not court-issued.
+    unsigned: bool = False
 
 
 # --- What the documents look like ----------------------------------------------------------
@@ -139,6 +149,40 @@ _STATE_WORDS = _word_set(
 )
 
 _SIGNATURE_WORDS = frozenset({"signature", "signed", "printed"})  # "/s/" is read as "signed"
+# Where a signature goes: a blank line beside one of these is a signature left blank.
+_SIGNATURE_PLACES = frozenset(
+    {"court", "judge", "magistrate", "justice", "clerk", "signature", "signed", "hon"}
+)
+# Who signed, by the first title among the signer's words. A modifier ("deputy", "chief")
+# waits for the title after it ("Deputy Clerk", "Chief Judge").
+_SIGNER_TITLES: dict[str, str] = {
+    **dict.fromkeys(
+        _word_set("judge judges magistrate justice hon honorable honourable referee"), "judge"
+    ),
+    "clerk": "clerk",
+    **dict.fromkeys(
+        _word_set(
+            """sheriff undersheriff governor mayor director commissioner secretary administrator
+            detective det ofc sergeant sgt captain capt lieutenant lt trooper officer agent
+            inspector investigator marshal prosecutor warden superintendent manager supervisor
+            police department"""
+        ),
+        "executive",
+    ),
+    **dict.fromkeys(_word_set("esq esquire attorney attorneys counsel lawyer"), "attorney"),
+}
+_SIGNER_MODIFIERS = _word_set(
+    "deputy assistant acting chief senior supervisory special associate presiding"
+)
+# "District Attorney", "U.S. Attorney", "Attorney General": prosecutors, the executive.
+_PUBLIC_ATTORNEYS = frozenset({"district", "states", "s", "county", "city", "state"})
+_SIGNER_PHRASES = {
+    "judge": "a judge",
+    "clerk": "a clerk",
+    "executive": "an executive officer",
+    "attorney": "an attorney",
+    "name": "a signer",
+}
 _SIGNATURE_REACH = 14
 # The captions under the DHS forms' signature lines: "(Signature of immigration officer)",
 # "(Title of immigration officer)", "Printed Name and Title of Authorized Immigration Officer".
@@ -320,10 +364,21 @@ class _Scan:
         return not _SIGNATURE_WORDS.isdisjoint(self.words[max(0, i - _SIGNATURE_REACH) : i])
 
 
+# A signature line left blank ("BY THE COURT: ________") is read as one word of its own.
+_BLANK = "\u2423"  # ␣
+_BLANK_LINE = re.compile(r"_{3,}|\.{6,}|…{3,}")
+# "s/ Jane Roe" is an electronic signature like "/s/ Jane Roe".
+_BARE_SIGNATURE = re.compile(r"(?<![\w/])s/(?=\s*\w)")
+
+
 def _words(s: str) -> list[str]:
     low = s.lower()
+    if "___" in low or "..." in low or "……" in low:
+        low = _BLANK_LINE.sub(f" {_BLANK} ", low)
     if "/s/" in low:
         low = low.replace("/s/", " signed ")
+    if "s/" in low:
+        low = _BARE_SIGNATURE.sub(" signed ", low)
     if "&" in low:
         low = low.replace("&", " and ")
     return low.translate(_SEPARATORS).split()
@@ -625,12 +680,61 @@ def _judge_title(words: list[str], i: int) -> list[str]:
 
 
 def _read_honorable(scan: _Scan, i: int) -> None:
-    """A judge's style, "Hon." or "Honorable", unless the judge is an immigration judge."""
+    """A judge's style, "Hon." or "Honorable", unless the judge is an immigration judge.
+
+    Followed by a name, in a signature block, it is the judge's signature; followed by a
+    blank line, the signature is missing. "Before the Honorable ..." names the judge who
+    hears a case, not one who signed.
+    """
     ahead = scan.words[i + 1 : i + 14]
     for j, word in enumerate(ahead[:-1]):
         if word == "immigration" and ahead[j + 1] == "judge":
             return
     scan.add("judge", i, "honorable", "judge")
+    following = ahead[0] if ahead else ""
+    if following == _BLANK:
+        scan.add("blank_line", i + 1, "blank")
+    elif (
+        following
+        and following not in _JUDGE_TITLE_WORDS
+        and following != "judge"
+        and not scan.before(i, "before", "the")
+        and not scan.before(i, "before")
+    ):
+        scan.add("named_judge", i, "judge")
+
+
+def _read_blank(scan: _Scan, i: int) -> None:
+    """A blank line where a judge, a clerk or a signature goes, not any form field."""
+    around = scan.words[max(0, i - 4) : i + 7]
+    if _SIGNATURE_PLACES.isdisjoint(around):
+        return
+    scan.add("blank_line", i, "blank")
+
+
+def _read_proposed(scan: _Scan, i: int) -> None:
+    """A "[PROPOSED] ORDER": what a party asks the court to sign, in its heading."""
+    heading = scan.field == _TITLE or i < _HEADING_WORDS
+    if heading or scan.words[i + 1 : i + 2] in (["order"], ["judgment"], ["warrant"]):
+        scan.add("proposed", i, "proposed")
+
+
+def _read_unsigned(scan: _Scan, i: int) -> None:
+    scan.add("unsigned", i, "unsigned")
+
+
+def _read_signed(scan: _Scan, i: int) -> None:
+    """A signature mark ("/s/", "signed:", "electronically signed"), and who signed."""
+    if scan.before(i, "not") or scan.before(i, "not", "yet") or scan.before(i, "be"):
+        scan.add("unsigned", i, "unsigned")
+        return
+    after = scan.words[i + 1 : i + 14]
+    while after[:1] in (["by"], ["electronically"], ["digitally"]):
+        after = after[1:]
+    if not after or after[0] == _BLANK:
+        scan.add("blank_line", i, "blank")
+        return
+    scan.add("signature", i, _signer_kind(after), " ".join(after[:6]))
 
 
 def _read_magistrate(scan: _Scan, i: int) -> None:
@@ -658,11 +762,28 @@ def _read_clerk(scan: _Scan, i: int) -> None:
 
 
 def _read_court(scan: _Scan, i: int) -> None:
-    if scan.before(i, "by", "the"):  # Colorado's courts sign "BY THE _COURT:"
-        scan.add("clerk", i, "by the court")
+    if scan.before(i, "by", "the"):  # Colorado's courts sign "BY THE COURT:"
+        _read_by_the_court(scan, i)
     name = _court_name(scan.words, i)
     if name is not None:
         scan.add("court", i, "court", name)
+
+
+# Words of a printed title under a signature line: "District Court Judge", "Clerk".
+_PRINTED_TITLES = _JUDGE_TITLE_WORDS | {"judge", "magistrate", "clerk"}
+
+
+def _read_by_the_court(scan: _Scan, i: int) -> None:
+    """What follows "BY THE COURT:": a name is the signature; a blank line, or only the
+    printed title ("District Court Judge"), is none. A signature mark or "Hon." that
+    follows is read by its own reader."""
+    following = scan.words[i + 1 : i + 2]
+    if following == [_BLANK]:
+        scan.add("blank_line", i + 1, "blank")
+    elif following in (["signed"], ["hon"], ["honorable"], ["honourable"]):
+        return
+    elif following and following[0] not in _PRINTED_TITLES:
+        scan.add("clerk", i, "by the court")
 
 
 def _court_name(words: list[str], i: int) -> str | None:
@@ -776,6 +897,10 @@ _READERS: dict[str, _Reader] = {
     "justice": _read_justice,
     "clerk": _read_clerk,
     "court": _read_court,
+    _BLANK: _read_blank,
+    "proposed": _read_proposed,
+    "unsigned": _read_unsigned,
+    "signed": _read_signed,
     "grand": _read_grand,
     "ao": _read_ao,
     "jdf": _read_jdf,
@@ -800,6 +925,10 @@ class _Reading:
     evidence: str  # what was seen, as a clause: "Form I-200 is a Warrant for ..."
     caveat: str  # a second sentence, or ""
     immigration: bool
+    # A court's paper: what its signature lacks ("its signature line is blank"), or what
+    # leaves it in doubt for counsel; "" when a court signed it or nothing shows either way.
+    unsigned: str = ""
+    doubt: str = ""
 
 
 def _in(hits: list[_Hit], *fields: str) -> list[_Hit]:
@@ -862,10 +991,10 @@ def _read(fields: dict[str, str]) -> tuple[_Reading, tuple[str, ...]]:
     hits: _Hits = defaultdict(list)
     for name, value in fields.items():
         _scan(name, value, hits)
-    return _weigh_signs(hits), _signals(hits)
+    return _weigh_signs(hits, fields), _signals(hits)
 
 
-def _weigh_signs(hits: _Hits) -> _Reading:
+def _weigh_signs(hits: _Hits, fields: dict[str, str]) -> _Reading:
     """Which family the signs point to, and how firmly.
 
     First the administrative signs that decide (`_administrative_decider`); then a court
@@ -897,7 +1026,7 @@ def _weigh_signs(hits: _Hits) -> _Reading:
     if decider is not None:
         return _administrative(hits, decider, "firm", immigration)
     if court_firm:
-        return _court(hits, "firm", immigration)
+        return _court(hits, fields, "firm", immigration)
     court_weak = bool(court_named or judges or clerks or grand_jury)
     agency_weak = bool(
         agencies
@@ -910,7 +1039,7 @@ def _weigh_signs(hits: _Hits) -> _Reading:
     if court_weak and agency_weak:
         return _conflict(hits, immigration)
     if court_weak:
-        return _court(hits, "moderate", immigration)
+        return _court(hits, fields, "moderate", immigration)
     if agency_weak:
         return _administrative(hits, "named", "moderate", immigration)
     return _unidentified(hits, immigration)
@@ -1053,7 +1182,100 @@ def _administrative_evidence(hits: _Hits, decider: str) -> str:
     return f"it cites {citation.key if citation else 'immigration law'} and names no court or judge"
 
 
-def _court(hits: _Hits, strength: str, immigration: bool) -> _Reading:
+def _signer_kind(words: Sequence[str]) -> str:
+    """Who a signature's words name: "judge", "clerk", "executive", "attorney" or "name"."""
+    modifier = ""
+    for j, word in enumerate(words):
+        if word in (_BLANK, "signed") or words[j : j + 3] == ["by", "the", "court"]:
+            break
+        if word == "commissioner" and j and words[j - 1] == "court":
+            return "judge"
+        if word == "justice" and j and words[j - 1] == "of" and words[j + 1 : j + 2] != ["the"]:
+            return "executive"  # the Department of Justice, not a justice of the peace
+        if word in ("attorney", "attorneys") and (
+            (j and words[j - 1] in _PUBLIC_ATTORNEYS) or words[j + 1 : j + 2] == ["general"]
+        ):
+            return "executive"
+        kind = _SIGNER_TITLES.get(word)
+        if kind:
+            return kind
+        if word in _SIGNER_MODIFIERS:
+            modifier = word
+    return "executive" if modifier in ("chief", "deputy") else "name"
+
+
+_NO_SIGNER = frozenset({"", _BLANK, "none", "unsigned", "n a", "na", "not signed", "blank"})
+
+
+def _signature(hits: _Hits, fields: dict[str, str], kind: str) -> tuple[str, str]:
+    """Whether a court's paper is signed as court-issued process must be.
+
+    Returns ("signed" | "unsigned" | "doubt" | "unknown", what is missing or in doubt). A
+    judge or magistrate signs; a clerk may sign a subpoena. Signs that it is signed: the
+    signer the requester names, a signature mark ("/s/") before a name, "Hon." before a
+    name, a name after "BY THE COURT:". Signs that it is not: a proposed order, "unsigned",
+    a blank signature line, a signer who is an executive officer or an attorney. A text
+    that shows neither shows only printed words; with no text, nothing shows either way.
+    """
+    signer = fields.get(_SIGNED_BY, "")
+    signer_words = _words(signer)
+    if " ".join(signer_words) in _NO_SIGNER:
+        by_field = "blank" if signer else None
+    else:
+        by_field = _signer_kind(signer_words)
+    on_paper = [h for h in hits["signature"] if h.field != _SIGNED_BY]
+    marks = {h.key for h in on_paper}
+    paper = (_TITLE, _TEXT, _FORM)
+    subpoena = kind in ("court_subpoena", "grand_jury_subpoena")
+    judge = (
+        "judge" in marks
+        or bool(_in(hits["named_judge"], *paper))
+        or any(h.key == "by the court" for h in _in(hits["clerk"], *paper))
+    )
+    clerk = "clerk" in marks
+    named = "name" in marks
+    signed_by = by_field in ("judge", "name") or (by_field == "clerk" and subpoena)
+    on_its_face = judge or named or (clerk and subpoena)
+
+    missing: list[str] = []
+    if hits["proposed"]:
+        missing.append(
+            "it is marked as proposed: what a party asks the court to sign, not what a judge signed"
+        )
+    if hits["unsigned"]:
+        missing.append("it says it is not signed")
+    if _in(hits["blank_line"], *paper):
+        missing.append("its signature line is blank: no judge or magistrate signed it")
+    if by_field == "blank":
+        missing.append(f'its signer is given as "{signer.strip()}": no judge signed it')
+    for title in ("executive", "attorney"):
+        who = f'"{signer.strip()}"' if by_field == title else None
+        if who is None and title in marks:
+            mark = next(h for h in on_paper if h.key == title)
+            who = f'"{_display(mark.shown)}"'
+        if who:
+            missing.append(
+                f"it is signed by {who}, {_SIGNER_PHRASES[title]}, not by a judge or magistrate"
+            )
+    if (clerk or by_field == "clerk") and not subpoena:
+        missing.append("it is signed by a clerk, which only a subpoena may be, not by a judge")
+
+    if on_its_face or signed_by:
+        if hits["proposed"] or (not on_its_face and missing):
+            doubt = missing[0] if missing else "it is marked as proposed"
+            return "doubt", f"{doubt}, though a signature is given"
+        return "signed", ""
+    if missing:
+        return "unsigned", missing[0]
+    if _TEXT in fields:
+        return "unsigned", (
+            "no judge's or clerk's signature was recognised: a printed caption or title is not "
+            "a court's signature"
+        )
+    return "unknown", ""
+
+
+def _court(hits: _Hits, fields: dict[str, str], strength: str, immigration: bool) -> _Reading:
     court_form = _first(hits["court_form"])
     form_kind, form_name = (
         _COURT_FORMS.get(court_form.key, (None, "")) if court_form else (None, "")
@@ -1071,17 +1293,26 @@ def _court(hits: _Hits, strength: str, immigration: bool) -> _Reading:
         court = f"is on court form {court_form.key}" + (f" ({form_name})" if form_name else "")
     else:
         court = ""
+    status, missing = _signature(hits, fields, kind)
     judges = _in(hits["judge"], _SIGNED_BY) or hits["judge"]
-    if judges:
+    if status in ("unsigned", "doubt"):
+        signer = ""
+    elif judges:
         signer = f"is signed by {_judge_phrase(judges)}"
     elif hits["clerk"]:
         by_clerk = any(h.key == "clerk" for h in hits["clerk"])
         signer = "is signed by the clerk of court" if by_clerk else 'is signed "By the Court"'
+    elif status == "signed" and fields.get(_SIGNED_BY):
+        signer = f'is signed by "{fields[_SIGNED_BY].strip()}"'
+    elif status == "signed":
+        signer = "is signed"
     elif grand_jury:
         signer = "is issued for a grand jury, which acts under a court's authority"
     else:
         signer = ""
-    if court and signer:
+    if status in ("unsigned", "doubt"):
+        evidence = f"it {court}" if court else f"it calls itself {_KIND_PHRASES[kind]}"
+    elif court and signer:
         evidence = f"it {court} and {signer}"
     elif court:
         evidence = f"it {court}, though no judge's or clerk's signature was recognised"
@@ -1093,7 +1324,17 @@ def _court(hits: _Hits, strength: str, immigration: bool) -> _Reading:
         caveat = "Its mention of immigration officials does not make it administrative."
     else:
         caveat = ""
-    return _Reading(_COURT, kind, strength, source, evidence, caveat, immigration)
+    return _Reading(
+        _COURT,
+        kind,
+        strength,
+        source,
+        evidence,
+        caveat,
+        immigration,
+        unsigned=missing if status == "unsigned" else "",
+        doubt=missing if status == "doubt" else "",
+    )
 
 
 def _conflict(hits: _Hits, immigration: bool) -> _Reading:
@@ -1172,6 +1413,9 @@ _SIGNAL_LABELS: dict[str, Callable[[_Hit], str]] = {
     "judge": lambda h: f"{'signed by' if h.field == _SIGNED_BY else 'names'} {_judge_phrase([h])}",
     "clerk": lambda h: "clerk of court" if h.key == "clerk" else "signed by the court",
     "grand_jury": lambda h: "grand jury",
+    "blank_line": lambda h: "blank signature line",
+    "proposed": lambda h: "marked proposed",
+    "unsigned": lambda h: "says unsigned",
 }
 _MAX_SIGNALS = 16
 
@@ -1239,6 +1483,15 @@ def _as_read(r: _Reading) -> str:
         return f"{evidence}; counsel should read it."
     if r.strength == "conflict":
         return f"{evidence}; counsel should read it (until then it is read as {phrase})."
+    if r.family == _COURT and r.unsigned:
+        main = f"{evidence}, but {r.unsigned}; it is read as {phrase}, not court-issued process."
+        return _sentences(main, r.caveat)
+    if r.family == _COURT and r.doubt:
+        main = (
+            f"{evidence}, but {r.doubt}; counsel should read it (until then it is read as "
+            f"{phrase}, not court-issued process)."
+        )
+        return _sentences(main, r.caveat)
     if r.family == _COURT:
         main = (
             f"{evidence}: {phrase}." if r.strength == "firm" else f"{evidence}: taken as {phrase}."
@@ -1265,6 +1518,8 @@ def _overrules(stated: str, r: _Reading) -> bool:
 def _decide(stated: str | None, r: _Reading, signals: tuple[str, ...]) -> DocumentFacts:
     kind, inferred, ambiguous = stated or r.kind, stated is None, False
     said = f"Stated as {_KIND_PHRASES[stated]}" if stated else ""
+    # What a court's paper lacks to be court-issued process, whatever kind it is taken as.
+    lacks = (r.unsigned or r.doubt) if r.family == _COURT else ""
     if stated is None:
         because = _as_read(r)
         ambiguous = r.strength in ("conflict", "words", "none")
@@ -1277,7 +1532,12 @@ def _decide(stated: str | None, r: _Reading, signals: tuple[str, ...]) -> Docume
         kind, inferred = r.kind, True
         if r.kind_source == "default" and _family(_COUNTERPARTS.get(stated, "")) == r.family:
             kind = _COUNTERPARTS[stated]
-        tail = "which is court-issued process" if r.family == _COURT else "not court-issued process"
+        if r.family == _COURT and lacks:
+            tail = f"though not court-issued process: {lacks}"
+        elif r.family == _COURT:
+            tail = "which is court-issued process"
+        else:
+            tail = "not court-issued process"
         conclusion = _conclusion(kind, r.immigration)
         because = _sentences(
             f"{said}, but {r.evidence}; it is treated as {conclusion}, {tail}.", r.caveat
@@ -1288,17 +1548,21 @@ def _decide(stated: str | None, r: _Reading, signals: tuple[str, ...]) -> Docume
             "counsel should read it."
         )
         ambiguous = True
+    elif lacks:
+        because = f"{said}; {r.evidence}, but {lacks}, so it is not court-issued process."
     else:
         agrees = "court-issued process" if r.family == _COURT else "administrative process"
         because = f"{said}; {r.evidence}, which agrees that it is {agrees}."
+    failed = kind in COURT_ISSUED and bool(lacks)
     return DocumentFacts(
         kind=kind,
         inferred=inferred,
         because=because,
-        court_issued=kind in COURT_ISSUED,
+        court_issued=kind in COURT_ISSUED and not failed,
         # The vocabulary's detainer is the immigration detainer (the DHS Form I-247 series).
         immigration=r.immigration or kind == "detainer",
-        ambiguous=ambiguous,
+        ambiguous=ambiguous or (failed and bool(r.doubt)),
         stated_kind=stated,
         signals=signals,
+        unsigned=failed and not r.doubt,
     )

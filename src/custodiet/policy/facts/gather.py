@@ -8,8 +8,10 @@ so that counsel can read what every condition means.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -29,7 +31,8 @@ FACTS: dict[str, str] = {
     "immigration_agency": "The requester is ICE (ERO, HSI), CBP (Border Patrol, OFO), USCIS, or acts under a 287(g) agreement or on behalf of one of them.",
     "enforcement_component": "The requester is ICE Enforcement and Removal Operations, Border Patrol, or a 287(g) officer.",
     "third_party": "The requester is not the agency that holds the records.",
-    "immigration_purpose_stated": "The stated purpose or offence speaks of immigration enforcement (removal, deportation, detainers, an ICE hold, immigration status, unlawful presence).",
+    "immigration_purpose_stated": "The stated purpose or offence speaks of immigration enforcement (removal, deportation, detainers, an ICE hold, immigration status, unlawful presence), not of an immigration officer as the victim or subject of a crime, of a denial, of work that protects immigrants, or of another sense of the word.",
+    "immigration_role_unclear": "The stated purpose or offence names immigration authorities in a role that cannot be told (victim, subject, or enforcement), and names no immigration enforcement plainly.",
     "immigration_offense": "The stated offence or purpose is illegal entry or re-entry (8 U.S.C. 1325, 1326).",
     "immigration_law_claimed": "The claimed legal requirement rests on immigration law (8 U.S.C. 1373, 1644, 1357, the INA).",
     "criminal_investigation_details": "A case number or an offence is given for the criminal investigation.",
@@ -41,6 +44,8 @@ FACTS: dict[str, str] = {
     "facial_recognition_authorized": "This deployment records an explicit legislative authorization for facial recognition of DMV photos.",
     "database_access": "Access is through a database or automated network, or in bulk.",
     "certification_current": "A 24-74-105 certification signed within the 365 days before the request is on file.",
+    "person_in_interest": "The requester is the person in interest asking for their own record: stated (relationship self), or an individual whose name is the only subject's name; never a government body.",
+    "written_consent": "The requester acts with the written consent of the person whose record it is (relationship consent: a parent of a minor, an attorney, an insurer with a signed release).",
 }
 
 
@@ -95,11 +100,114 @@ def _immigration_law(text: str | None) -> PurposeFacts:
     return PurposeFacts(False, (), "The claimed requirement does not rest on immigration law.")
 
 
-def certification_age(request: Request) -> int | None:
-    """Days between the certification's signing and the request, or None if none is on file."""
+def certification_age(request: Request, received_on: dt.date | None = None) -> int | None:
+    """Days between the certification's signing and the request, or None if none is on file.
+
+    `received_on` is the date the agency received the request on its own calendar (the
+    pack's time zone); without it, the timestamp's own date.
+    """
     if request.certification is None or request.certification.signed_on is None:
         return None
-    return (request.received_on - request.certification.signed_on).days
+    return ((received_on or request.received_on) - request.certification.signed_on).days
+
+
+# Words in a person's name that do not tell two people apart ("Ms. Ana Ruiz" is "Ana Ruiz");
+# generational suffixes do ("Jr.", "Sr.") and are kept.
+_COURTESY = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "sra", "srta"})
+
+
+def _name_words(name: str | None) -> tuple[str, ...]:
+    """A person's name as comparable words: case, accents, punctuation and order set aside."""
+    if not name:
+        return ()
+    plain = unicodedata.normalize("NFKD", name.casefold())
+    plain = "".join(char for char in plain if not unicodedata.combining(char))
+    words = [word for word in re.split(r"[^\w]+", plain) if word and word not in _COURTESY]
+    return tuple(sorted(words))
+
+
+def same_person(first: str | None, second: str | None) -> bool:
+    """Whether two written names are one person's: the same words, in any order, with a
+    middle initial written in one and not the other ("Ana M. Ruiz" is "Ruiz, Ana")."""
+    a, b = _name_words(first), _name_words(second)
+    if not a or not b:
+        return False
+    if a == b:
+        return True
+    initials = {word for word in (*a, *b) if len(word) == 1}
+    full_a = tuple(word for word in a if word not in initials)
+    full_b = tuple(word for word in b if word not in initials)
+    return len(full_a) >= 2 and full_a == full_b
+
+
+@dataclass(frozen=True)
+class Relationship:
+    """Who the requester is to the person whose record it is, and why it is read so."""
+
+    value: str  # "self", "consent" or "third_party"
+    because: str
+
+
+def relationship(request: Request, *, level: str, known_agency: str | None) -> Relationship:
+    """The requester's relationship to the record's subject (contract 1.1).
+
+    A stated relationship is taken unless the request itself contradicts it: a government
+    body is never the person in interest, nor is a requester asking for someone else's
+    record. With none stated, an individual whose name is the only subject's name is read
+    as the person in interest asking for their own record.
+    """
+    requester = request.requester
+    stated = requester.relationship
+    person = requester.name or requester.organization
+    named = [subject.name for subject in request.subjects if subject.name]
+    others = [name for name in named if not same_person(person, name)]
+    if stated == "consent":
+        return Relationship(
+            "consent", "Stated: the requester acts with the person's written consent."
+        )
+    if stated == "third_party":
+        return Relationship("third_party", "Stated: a third party's request.")
+    if stated == "self":
+        if level in GOVERNMENT_LEVELS or known_agency:
+            body = known_agency or f"a {level} government body"
+            return Relationship(
+                "third_party",
+                f"Stated as the person in interest, but the requester is {body}, not a "
+                "person; it is decided as a third party's request.",
+            )
+        if others:
+            return Relationship(
+                "third_party",
+                f"Stated as the person in interest, but the record asked for is "
+                f"{_names(others)}'s, not the requester's ({person}); it is decided as a "
+                "third party's request.",
+            )
+        return Relationship(
+            "self", "Stated: the requester is the person in interest, asking for their own record."
+        )
+    individual = level == "individual" or (
+        level == "unknown"
+        and not known_agency
+        and same_person(requester.name, requester.organization)
+    )
+    if individual and len(request.subjects) == 1 and len(named) == 1 and not others:
+        return Relationship(
+            "self",
+            f"Inferred: no relationship was stated, and the requester, an individual, is the "
+            f"only subject ({named[0]}); the request is read as the person in interest asking "
+            "for their own record.",
+        )
+    if individual and named:
+        return Relationship(
+            "third_party",
+            f"No relationship was stated, and the record asked for is not only the "
+            f"requester's ({person}): it is a third party's request.",
+        )
+    return Relationship("third_party", "No relationship was stated: a third party's request.")
+
+
+def _names(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _certification_because(
@@ -120,7 +228,14 @@ def _certification_because(
     )
 
 
-def gather(request: Request, *, settings: Settings, directory: Directory | None = None) -> Gathered:
+def gather(
+    request: Request,
+    *,
+    settings: Settings,
+    directory: Directory | None = None,
+    received_on: dt.date | None = None,
+) -> Gathered:
+    """The facts of one request. `received_on` is its date on the agency's calendar."""
     directory = directory or default_directory()
     requester_info = request.requester
     who = directory.identify(
@@ -132,7 +247,10 @@ def gather(request: Request, *, settings: Settings, directory: Directory | None 
     level = requester_info.level or who.level or "unknown"
     investigation = request.criminal_investigation
     offense_text = investigation.offense if investigation else None
-    stated = immigration_purpose(_join(request.purpose, offense_text))
+    # One per line: a purpose without a closing full stop must not run into the offence.
+    stated = immigration_purpose(
+        "\n".join(part for part in (request.purpose, offense_text) if part)
+    )
     offense = immigration_offense(_join(offense_text, request.purpose))
     law = _immigration_law(request.claimed_legal_requirement)
     documents = tuple(
@@ -151,10 +269,14 @@ def gather(request: Request, *, settings: Settings, directory: Directory | None 
         doc.immigration and not doc.court_issued and not doc.ambiguous for doc in documents
     )
     ambiguous = [doc for doc in documents if doc.ambiguous]
-    age = certification_age(request)
+    unsigned = [doc for doc in documents if doc.unsigned]
+    age = certification_age(request, received_on)
     certified = age is not None and 0 <= age <= CERTIFICATION_VALID_DAYS
     database = request.channel == "database" or request.bulk
     same = directory.same_agency(who, request.receiving_agency)
+    related = relationship(
+        request, level=level, known_agency=who.agency.name if who.agency else None
+    )
 
     values: dict[str, Any] = {
         "purpose_category": request.purpose_category or "unknown",
@@ -164,6 +286,7 @@ def gather(request: Request, *, settings: Settings, directory: Directory | None 
         "enforcement_component": who.enforcement_component,
         "third_party": not same,
         "immigration_purpose_stated": stated.immigration,
+        "immigration_role_unclear": stated.role_unclear,
         "immigration_offense": offense.immigration,
         "immigration_law_claimed": law.immigration,
         "criminal_investigation_details": bool(
@@ -177,6 +300,8 @@ def gather(request: Request, *, settings: Settings, directory: Directory | None 
         "facial_recognition_authorized": bool(settings.facial_recognition_authorization),
         "database_access": database,
         "certification_current": certified,
+        "person_in_interest": related.value == "self",
+        "written_consent": related.value == "consent",
     }
     because = {
         "purpose_category": f"Stated as {request.purpose_category}."
@@ -200,6 +325,7 @@ def gather(request: Request, *, settings: Settings, directory: Directory | None 
             else "No receiving agency is named, so the requester is treated as a third party."
         ),
         "immigration_purpose_stated": stated.because,
+        "immigration_role_unclear": stated.because,
         "immigration_offense": offense.because,
         "immigration_law_claimed": law.because,
         "criminal_investigation_details": (
@@ -222,6 +348,7 @@ def gather(request: Request, *, settings: Settings, directory: Directory | None 
             "No legal process was offered."
             if not documents
             else "None of the documents offered is court-issued."
+            + "".join(f" {doc.because}" for doc in unsigned)
         ),
         "only_administrative_immigration_process": " ".join(doc.because for doc in documents)
         or "No legal process was offered.",
@@ -236,5 +363,7 @@ def gather(request: Request, *, settings: Settings, directory: Directory | None 
             if settings.facial_recognition_authorization
             else "No legislative authorization is recorded for this deployment."
         ),
+        "person_in_interest": related.because,
+        "written_consent": related.because,
     }
     return Gathered(values=values, because=because, documents=documents, requester=who)

@@ -1,8 +1,9 @@
 """Policy packs: the rules of a jurisdiction as data a lawyer can read.
 
-A pack is a folder of TOML files: `pack.toml` holds the pack's identity, its baseline and
-its terms; every other file is a layer (a law or a guidance, in force from a date) with
-its rules. Conditions are expressions over named facts, evaluated by `simpleeval`, so a
+A pack is a folder of TOML files: `pack.toml` holds the pack's identity, its time zone,
+its baseline and its terms; every other file is a layer (a law or a guidance, in force from
+a date) with its rules. The law in force is chosen by the calendar date on which the
+agency received the request, in the pack's time zone (contract 1.1). Conditions are expressions over named facts, evaluated by `simpleeval`, so a
 rule can say no more than a comparison, `and`, `or`, `not` and `in`. Everything is
 checked when the pack loads: an unknown fact, an effect outside the vocabulary, a rule
 without a citation all fail with the file and the rule's id in the message.
@@ -14,6 +15,7 @@ import ast
 import datetime as dt
 import functools
 import tomllib
+import zoneinfo
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,10 +25,12 @@ from typing import Any
 from simpleeval import EvalWithCompoundTypes
 
 from custodiet.policy.facts.gather import FACTS
-from custodiet.policy.model import OBLIGATIONS, OUTCOMES, RECORDS
+from custodiet.policy.model import OBLIGATIONS, OUTCOMES, RECORDS, Request
 
 PACKS_DIR = Path(__file__).resolve().parent
-EFFECTS = (*OUTCOMES, "withhold", "obligation")
+# "report" rules say whether a reporting law counts the request (`reportable = true` or
+# `false`); they decide nothing about disclosure.
+EFFECTS = (*OUTCOMES, "withhold", "obligation", "report")
 # Facts a duty rule may read that exist only once the decision rules have run.
 LATE_FACTS = {
     "outcome": "The outcome the decision rules reached: refuse, legal_review or eligible."
@@ -86,6 +90,9 @@ class Rule:
     note: str = ""
     obligations: tuple[str, ...] = ()
     records: tuple[str, ...] = ()
+    reportable: bool | None = None
+    # Facts whose reasons complete the explanation ("what was unclear"), in this order.
+    details: tuple[str, ...] = ()
 
     def in_force(self, on: dt.date) -> bool:
         return self.start <= on <= self.end
@@ -111,9 +118,20 @@ class Pack:
     layers: tuple[Layer, ...]
     baseline: Pack | None = None
     baseline_until: dt.date | None = None
+    # The agency's IANA time zone ("America/Denver"); None reads a timestamp's own date.
+    time_zone: str | None = None
     _in_force_cache: dict[dt.date, tuple[tuple[Term, ...], tuple[Rule, ...]]] = field(
         default_factory=dict, compare=False, repr=False
     )
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo | None:
+        return zoneinfo.ZoneInfo(self.time_zone) if self.time_zone else None
+
+    def received_on(self, request: Request) -> dt.date:
+        """The date the agency received `request`, on its own calendar: the date whose
+        law decides it, whatever offset the timestamp was written in."""
+        return request.received_on_in(self.zone)
 
     def in_force(self, on: dt.date) -> tuple[tuple[Term, ...], tuple[Rule, ...]]:
         """The terms and rules that decide a request received on `on`.
@@ -208,7 +226,8 @@ def _parse_rule(raw: Mapping[str, Any], *, layer: Layer, known: set[str], where:
     end = _date(raw["until"], f"{where}, 'until'") if "until" in raw else layer.end
     if end < start:
         raise PackError(f"{where}: 'until' {end} comes before 'from' {start}")
-    when_known = known | set(LATE_FACTS) if effect == "obligation" else known
+    late = effect in ("obligation", "report")
+    when_known = known | set(LATE_FACTS) if late else known
     rule = Rule(
         id=rule_id,
         title=_text(raw, "title", where),
@@ -223,12 +242,32 @@ def _parse_rule(raw: Mapping[str, Any], *, layer: Layer, known: set[str], where:
         note=" ".join(str(raw.get("note", "")).split()),
         obligations=_strings(raw, "obligations", OBLIGATIONS, where),
         records=_strings(raw, "records", RECORDS, where),
+        reportable=raw.get("reportable"),
+        details=_strings(raw, "details", tuple(FACTS), where),
     )
     if effect == "obligation" and not rule.obligations:
         raise PackError(f"{where}: an obligation rule must list 'obligations'")
     if effect == "withhold" and not rule.records:
         raise PackError(f"{where}: a withhold rule must list 'records'")
+    if (effect == "report") != isinstance(rule.reportable, bool):
+        raise PackError(
+            f"{where}: 'reportable = true|false' goes with, and only with, a report rule"
+        )
     return rule
+
+
+def _time_zone(meta: Mapping[str, Any], where: str) -> str | None:
+    name = meta.get("time_zone")
+    if name is None:
+        return None
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
+        raise PackError(
+            f"{where}: 'time_zone' must name an IANA time zone such as \"America/Denver\", "
+            f"not {name!r}"
+        ) from None
+    return str(name)
 
 
 def load_pack(directory: Path, *, resolve: Callable[[str], Pack] | None = None) -> Pack:
@@ -318,6 +357,7 @@ def load_pack(directory: Path, *, resolve: Callable[[str], Pack] | None = None) 
         baseline_until=_date(meta["baseline_until"], f"{where}, 'baseline_until'")
         if "baseline_until" in meta
         else None,
+        time_zone=_time_zone(meta, where),
     )
 
 
