@@ -295,17 +295,13 @@ if dt.timedelta(0) > CUSTODIET_CLOCK_SKEW:
     raise ImproperlyConfigured("CUSTODIET_CLOCK_SKEW_MINUTES must not be negative")
 
 # Rate limits (429 with Retry-After past them): API calls per partner token and per client
-# address, and uploads of documents per person and per address. Counted in a database
-# table shared by every worker (`custodiet migrate` creates it).
+# address, and uploads of documents per person and per address, counted in a table every
+# worker shares. Behind proxies, CUSTODIET_PROXY_COUNT says how many, so that the client's
+# address is read from X-Forwarded-For (by sign-in throttling too).
 CUSTODIET_API_RATE = envrate("CUSTODIET_API_RATE", "600/minute")
 CUSTODIET_API_ADDRESS_RATE = envrate("CUSTODIET_API_ADDRESS_RATE", "1200/minute")
 CUSTODIET_UPLOAD_RATE = envrate("CUSTODIET_UPLOAD_RATE", "20/minute")
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "ratelimit": {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-        "LOCATION": "custodiet_ratelimit",
-        # Counters expire with their window; culling a large table is the slow part.
-        "OPTIONS": {"MAX_ENTRIES": 100_000, "CULL_FREQUENCY": 4},
-    },
-}
+CUSTODIET_PROXY_COUNT = envint("CUSTODIET_PROXY_COUNT", "0")
+if CUSTODIET_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("CUSTODIET_PROXY_COUNT must not be negative")
+AXES_CLIENT_IP_CALLABLE = "custodiet.accounts.ratelimit.client_address"

@@ -20,7 +20,9 @@ from custodiet.cases.models import Case, Document
 from custodiet.ledger.models import Entry
 from custodiet.partners import actions as partners
 from custodiet.partners.models import Certification, Kind
+from custodiet.policy.pdftext import BUDGET, extract_pdf_text
 from custodiet.records.models import Event, RequestRecord
+from custodiet.web import forms as web_forms
 from hostile_pdfs import (
     embedded_file_pdf,
     expanding_pdf,
@@ -130,6 +132,31 @@ def test_the_intake_form_refuses_a_hostile_pdf_and_records_nothing(
     assert _field_error(response, "documents") == f"warrant.pdf: {message}"
     assert _nothing_recorded()
     assert mailoutbox == []
+
+
+def test_the_intake_form_reads_no_file_after_one_is_refused(
+    clerk, supervisor, signed_in, monkeypatch
+):
+    read = []
+    real = extract_pdf_text
+
+    def counted(data, **options):
+        read.append(options["budget"].seconds)
+        return real(data, **options)
+
+    monkeypatch.setattr(web_forms, "extract_pdf_text", counted)
+    documents = [
+        _pdf("first.pdf", javascript_pdf()),
+        _pdf("second.pdf", warrant_pdf()),
+        _pdf("third.pdf", warrant_pdf()),
+    ]
+    response = signed_in(clerk).post(INTAKE, {**ICE, "documents": documents})
+
+    assert _field_error(response, "documents").startswith("first.pdf: This PDF cannot be used")
+    # One file read, within the form's whole budget; the other two never reached the reader.
+    assert len(read) == 1
+    assert read[0] <= BUDGET.seconds
+    assert _nothing_recorded()
 
 
 def test_the_intake_form_still_keeps_an_ordinary_warrant(clerk, supervisor, signed_in):

@@ -156,3 +156,18 @@ class ApiToken(models.Model):
             .filter(digest=_digest(token), revoked_at__isnull=True)
             .first()
         )
+
+
+class RateCount(models.Model):
+    """Requests counted in one window of a rate limit (custodiet.accounts.ratelimit).
+
+    The key names the limit, who is counted (hashed) and the window; rows of windows that
+    have ended are deleted as new ones begin.
+    """
+
+    key = models.CharField(max_length=64, unique=True)
+    count = models.PositiveIntegerField()
+    ends_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"

@@ -1,139 +1,143 @@
 """Overload answered, not absorbed: how many requests a partner, an address or a person may
 send in a window, and 429 with Retry-After past it.
 
-Counters live in the `ratelimit` cache, a database table by default, so that every worker
-process of a deployment shares them (a per-process cache would multiply each limit by the
-number of workers). Each limit is a fixed window: simple, and at most twice the rate at a
-window's edge, which is enough to keep one client from taking every worker.
+Each limit is a fixed window counted in the database (`RateCount`), so every worker of a
+deployment shares the counts, and each count is one atomic UPDATE, so concurrent workers
+lose none. A window's row carries its end, and old windows are deleted when new ones
+begin. Fixed windows allow at most twice the rate across a window's edge, enough to keep
+one client from taking every worker.
 
-The API's limits are ninja throttles (its 429 answer carries Retry-After); uploads of the
-staff pages, which make the server read a PDF, are limited by `limit_uploads`.
+The client's address is `address()`, which sign-in throttling uses too: behind proxies
+(CUSTODIET_PROXY_COUNT) it is read from X-Forwarded-For, so a proxy's own address never
+stands for every client.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
+import ipaddress
 import math
-import time
+import threading
 from collections.abc import Callable
 from typing import Any
 
-from axes.helpers import get_client_ip_address
 from django.conf import settings
-from django.core.cache import caches
+from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from ninja.throttling import BaseThrottle
 
+from custodiet.accounts.models import RateCount
 from custodiet.accounts.rates import Rate
-
-CACHE = "ratelimit"
 
 
 def hit(scope: str, who: str, rate: Rate) -> float | None:
     """Count one request of `who`; None while within `rate`, else the seconds to wait."""
-    now = time.time()
+    now = timezone.now().timestamp()
     window = int(now // rate.seconds)
+    wait = (window + 1) * rate.seconds - now
     # Hashed: the key holds no address or name, and has a fixed length.
-    digest = hashlib.sha256(f"{scope}\0{who}".encode()).hexdigest()[:32]
-    key = f"{scope}:{digest}:{window}"
-    cache = caches[CACHE]
-    count = cache.get(key)
-    if count is not None and count >= rate.requests:
-        # Refused: nothing is written, so a flood costs the table one read a call.
-        return (window + 1) * rate.seconds - now
-    if count is None and cache.add(key, 1, timeout=rate.seconds + 1):
-        return None
+    digest = hashlib.sha256(f"{scope}\0{who}\0{rate.seconds}".encode()).hexdigest()[:40]
+    key = f"{digest}:{window}"
+    counts = RateCount.objects.filter(key=key)
+    counted = counts.values_list("count", flat=True).first()
+    if counted is not None and counted >= rate.requests:
+        # Refused: nothing is written, so a flood costs one read a call.
+        return wait
+    with transaction.atomic():
+        if counted is None:
+            ends_at = dt.datetime.fromtimestamp((window + 1) * rate.seconds, dt.UTC)
+            try:
+                with transaction.atomic():
+                    RateCount.objects.create(key=key, count=1, ends_at=ends_at)
+            except IntegrityError:  # another worker began the window first
+                pass
+            else:
+                RateCount.objects.filter(ends_at__lt=timezone.now()).delete()
+                return None
+        counts.update(count=F("count") + 1)
+        counted = counts.values_list("count", flat=True).first()
+    return None if counted is not None and counted <= rate.requests else wait
+
+
+def client_address(request: HttpRequest) -> str | None:
+    """The client's address, or None when there is none to tell (sign-in throttling reads
+    it too): the peer's, or behind CUSTODIET_PROXY_COUNT proxies the one the outermost of
+    them saw (X-Forwarded-For counted from the right, which a client cannot forge)."""
+    proxies: int = settings.CUSTODIET_PROXY_COUNT
+    found = request.META.get("REMOTE_ADDR") or None
+    if proxies > 0:
+        hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        hops = [hop for hop in hops if hop]
+        if hops:
+            found = hops[-proxies] if len(hops) >= proxies else hops[0]
     try:
-        count = cache.incr(key)
-    except ValueError:  # expired since it was read
-        cache.set(key, 1, timeout=rate.seconds + 1)
-        count = 1
-    if count <= rate.requests:
-        return None
-    return (window + 1) * rate.seconds - now
+        return str(ipaddress.ip_address(found)) if found else None
+    except ValueError:
+        return request.META.get("REMOTE_ADDR") or None
 
 
 def address(request: HttpRequest) -> str:
-    """The client's address, found the way sign-in throttling finds it."""
-    return get_client_ip_address(request) or "unknown"
+    """What the rate limits count an address by."""
+    return client_address(request) or "unknown"
 
 
-class _Throttle(BaseThrottle):
-    """A ninja throttle over `hit`: ninja answers 429 with Retry-After from `wait()`."""
+def address_wait(request: HttpRequest) -> float | None:
+    """Count an API call from its address, whatever token it sends, valid or not."""
+    rate: Rate = settings.CUSTODIET_API_ADDRESS_RATE
+    return hit("api-address", address(request), rate)
 
-    scope = ""
+
+class PartnerThrottle(BaseThrottle):
+    """Each partner token: CUSTODIET_API_RATE. ninja answers 429 with Retry-After."""
 
     def __init__(self) -> None:
-        self._wait: float | None = None
-
-    def who(self, request: HttpRequest) -> str | None:
-        raise NotImplementedError
-
-    def rate(self) -> Rate:
-        raise NotImplementedError
+        # One instance serves every request; a worker's threads keep their own waits.
+        self._local = threading.local()
 
     def allow_request(self, request: HttpRequest) -> bool:
-        who = self.who(request)
-        self._wait = None if who is None else hit(self.scope, who, self.rate())
-        return self._wait is None
+        token = getattr(request, "auth", None)
+        rate: Rate = settings.CUSTODIET_API_RATE
+        self._local.wait = None if token is None else hit("api-token", str(token.pk), rate)
+        return self._local.wait is None
 
     def wait(self) -> float | None:
-        return self._wait
+        wait: float | None = getattr(self._local, "wait", None)
+        return wait
 
 
-class PartnerThrottle(_Throttle):
-    """Each partner token: CUSTODIET_API_RATE."""
-
-    scope = "api-token"
-
-    def who(self, request: HttpRequest) -> str | None:
-        token = getattr(request, "auth", None)
-        return None if token is None else str(token.pk)
-
-    def rate(self) -> Rate:
-        rate: Rate = settings.CUSTODIET_API_RATE
-        return rate
-
-
-class AddressThrottle(_Throttle):
-    """Each client address, whatever token it sends: CUSTODIET_API_ADDRESS_RATE."""
-
-    scope = "api-address"
-
-    def who(self, request: HttpRequest) -> str | None:
-        return address(request)
-
-    def rate(self) -> Rate:
-        rate: Rate = settings.CUSTODIET_API_ADDRESS_RATE
-        return rate
+def too_many(request: HttpRequest, seconds: float, rate: Rate) -> HttpResponse:
+    wait = math.ceil(seconds)
+    response = render(request, "web/too_many.html", {"seconds": wait, "rate": rate}, status=429)
+    response["Retry-After"] = str(wait)
+    return response
 
 
 def limit_uploads(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Refuse, with 429 and Retry-After, a POST carrying files past CUSTODIET_UPLOAD_RATE
-    for its person or its address; other requests pass untouched."""
+    """Refuse, with 429 and Retry-After, a POST whose files would pass CUSTODIET_UPLOAD_RATE
+    for its person or its address (each file counts); other requests pass untouched."""
 
     @functools.wraps(view)
     def limited(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if request.method == "POST" and request.FILES:
             rate: Rate = settings.CUSTODIET_UPLOAD_RATE
             person = str(request.user.pk) if request.user.is_authenticated else "anonymous"
-            waits = [
-                wait
-                for scope, who in (("upload-person", person), ("upload-address", address(request)))
-                if (wait := hit(scope, who, rate)) is not None
-            ]
-            if waits:
-                seconds = math.ceil(max(waits))
-                response = render(
-                    request,
-                    "web/too_many.html",
-                    {"seconds": seconds, "rate": rate},
-                    status=429,
-                )
-                response["Retry-After"] = str(seconds)
-                return response
+            files = sum(len(request.FILES.getlist(name)) for name in request.FILES)
+            for _ in range(files):
+                waits = [
+                    wait
+                    for scope, who in (
+                        ("upload-person", person),
+                        ("upload-address", address(request)),
+                    )
+                    if (wait := hit(scope, who, rate)) is not None
+                ]
+                if waits:
+                    return too_many(request, max(waits), rate)
         return view(request, *args, **kwargs)
 
     return limited

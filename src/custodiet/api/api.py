@@ -26,7 +26,7 @@ from ninja.security import HttpBearer
 from custodiet import __version__
 from custodiet.accounts.access import get_case_for_user, require
 from custodiet.accounts.models import ApiToken
-from custodiet.accounts.ratelimit import AddressThrottle, PartnerThrottle
+from custodiet.accounts.ratelimit import PartnerThrottle, address_wait
 from custodiet.api.body import BodyError, read_request
 from custodiet.api.idempotency import (
     KEY_HEADER,
@@ -53,6 +53,14 @@ REALM = 'Bearer realm="custodiet"'
 
 class PartnerToken(HttpBearer):
     """`Authorization: Bearer <token>`: a live token of an active user, or no one."""
+
+    def __call__(self, request: HttpRequest) -> Any:
+        # Every call counts against its address before any token is looked up, so a flood
+        # of bad tokens is refused as soon as any other.
+        wait = address_wait(request)
+        if wait is not None:
+            raise Throttled(wait=wait)  # type: ignore[arg-type]
+        return super().__call__(request)
 
     def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
         found = ApiToken.find(token)
@@ -98,8 +106,8 @@ api = CustodietAPI(
     docs=Swagger(settings={"validatorUrl": None}),
     urls_namespace="api",
     auth=PartnerToken(),
-    # Per token and per address (settings); past either, 429 with Retry-After.
-    throttle=[PartnerThrottle(), AddressThrottle()],
+    # Per token (settings), and per address in PartnerToken; past either, 429.
+    throttle=[PartnerThrottle()],
 )
 
 
@@ -119,9 +127,11 @@ def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResp
 
 @api.exception_handler(Throttled)
 def _throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
-    # ninja adds Retry-After, from the throttle's wait, to this answer.
     wait = f"; try again in {math.ceil(exc.wait)} s" if exc.wait else ""
-    return _errors(request, 429, [("request", f"too many requests{wait}")])
+    response = _errors(request, 429, [("request", f"too many requests{wait}")])
+    if exc.wait:
+        response["Retry-After"] = str(math.ceil(exc.wait))
+    return response
 
 
 @api.exception_handler(PermissionDenied)

@@ -8,6 +8,7 @@ own, never typed.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from django import forms
@@ -16,6 +17,7 @@ from django.core.exceptions import ValidationError
 from custodiet.accounts.models import Agency
 from custodiet.cases.actions import Upload
 from custodiet.cases.models import State
+from custodiet.policy.pdftext import BUDGET
 from custodiet.web.forms import (
     CONTRACT_FIELDS,
     MAX_PDF_PAGES,
@@ -31,6 +33,8 @@ from custodiet.web.forms import (
 # How requests reach a clerk; portal, API and database requests arrive by other doors.
 INTAKE_CHANNELS = ("phone", "email", "mail", "in_person")
 MAX_DOCUMENTS = 10
+# Less than this left of the form's reading time is too little to read another PDF.
+MIN_SECONDS = 0.5
 
 
 class IntakeForm(RequestForm):
@@ -88,14 +92,22 @@ class IntakeForm(RequestForm):
         uploads = self.cleaned_data["documents"]
         if len(uploads) > MAX_DOCUMENTS:
             raise ValidationError(f"Upload at most {MAX_DOCUMENTS} documents at a time.")
-        problems = []
+        # One time budget for the whole form, not one per file, and no further file read
+        # after a refusal: ten hostile files cannot hold the worker ten times as long.
+        deadline = time.monotonic() + BUDGET.seconds
         for upload in uploads:
+            left = deadline - time.monotonic()
+            if left < MIN_SECONDS:
+                raise ValidationError(
+                    f"{upload.name}: these documents together take more than "
+                    f"{BUDGET.seconds:g} seconds to read; upload fewer at a time."
+                )
             try:
-                self.pdfs.append(read_pdf(upload))
+                self.pdfs.append(read_pdf(upload, seconds=left))
             except ValidationError as error:
-                problems.extend(f"{upload.name}: {message}" for message in error.messages)
-        if problems:
-            raise ValidationError(problems)
+                raise ValidationError(
+                    [f"{upload.name}: {message}" for message in error.messages]
+                ) from None
         return self.pdfs
 
     def clean(self) -> dict[str, Any]:

@@ -13,6 +13,7 @@ and its text read for the classifier.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -25,7 +26,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 
 from custodiet.policy.model import CHANNELS, LEVELS, PROCESS_KINDS, PURPOSE_CATEGORIES, RECORDS
-from custodiet.policy.pdftext import PdfTextError, extract_pdf_text
+from custodiet.policy.pdftext import BUDGET, PdfTextError, extract_pdf_text
 
 MAX_PDF_BYTES = 5 * 1024 * 1024
 MAX_PDF_PAGES = 50
@@ -115,9 +116,10 @@ class PdfDocument:
     text: str
 
 
-def read_pdf(upload: UploadedFile) -> PdfDocument:
+def read_pdf(upload: UploadedFile, *, seconds: float | None = None) -> PdfDocument:
     """The upload as a readable PDF of at most 5 MB and 50 pages, read within its budget
-    and free of active content (`extract_pdf_text`), or a ValidationError saying why."""
+    (`seconds` in place of the budget's time, when given) and free of active content
+    (`extract_pdf_text`), or a ValidationError saying why."""
     if upload.size > MAX_PDF_BYTES:
         raise ValidationError(
             f"This file is {upload.size / 1_048_576:.1f} MB; upload a PDF of at most 5 MB, "
@@ -131,7 +133,8 @@ def read_pdf(upload: UploadedFile) -> PdfDocument:
             "This file is not a PDF. Upload the document as a PDF, or paste its text above."
         )
     try:
-        text = extract_pdf_text(content, max_pages=MAX_PDF_PAGES)
+        budget = BUDGET if seconds is None else dataclasses.replace(BUDGET, seconds=seconds)
+        text = extract_pdf_text(content, max_pages=MAX_PDF_PAGES, budget=budget)
     except PdfTextError as exc:
         raise ValidationError(f"This PDF cannot be used: {exc}.") from None
     if not text.strip():

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0002_ratelimit_table"),
+        ("accounts", "0002_rate_counts"),
         ("records", "0002_request_agency"),
     ]
 
