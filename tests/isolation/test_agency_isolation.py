@@ -103,7 +103,8 @@ from custodiet.partners.models import (
     Partner,
 )
 from custodiet.records.models import Event, RequestRecord
-from hostile_pdfs import text_pdf
+from hostile_pdfs import I200_LINES, text_pdf
+from scanner.logs import CANONICAL_HEADER
 
 pytestmark = pytest.mark.django_db
 
@@ -123,31 +124,11 @@ DENIED = {401, 403, 404, 405}
 # Ids of the same shapes that name nothing.
 MISSING_ID = "R-20250307-00000000"
 MISSING_NUMBER = "99999999"
-I200_LINES = [
-    "U.S. DEPARTMENT OF HOMELAND SECURITY",
-    "WARRANT FOR ARREST OF ALIEN",
-    "To: Any immigration officer authorized pursuant to sections 236 and 287",
-    "of the Immigration and Nationality Act and part 287 of title 8, CFR.",
-    "(Signature of Authorized Immigration Officer)",
-    "Form I-200 (Rev. 09/16)",
-]
 CERTIFICATION_LINES = [
     "Third-Party Entity/Organization Certification for Access to PII",
     "I certify under penalty of perjury that the entity will not use",
     "personal identifying information for federal immigration enforcement.",
 ]
-LOG_HEADER = (
-    "occurred_at",
-    "system",
-    "ori",
-    "organization",
-    "user_id",
-    "query_type",
-    "destination",
-    "subject",
-    "reason",
-    "case_number",
-)
 
 
 # The URLs ---------------------------------------------------------------------------------
@@ -401,7 +382,7 @@ def _import_scan(agency: Agency, marker: str, folder: Path) -> Scan:
             "reason": reason,
             "case_number": f"SO{day}-{marker}",
         }
-        return tuple(record[column] for column in LOG_HEADER)
+        return tuple(record[column] for column in CANONICAL_HEADER)
 
     rows = [
         query(4, "deputy", f"ICE DETAINER {marker}"),  # an immigration reason
@@ -410,7 +391,7 @@ def _import_scan(agency: Agency, marker: str, folder: Path) -> Scan:
     ]
     path = folder / f"{marker}-access.csv"
     path.write_text(
-        "\n".join(",".join(row) for row in (LOG_HEADER, *rows)) + "\n", encoding="utf-8"
+        "\n".join(",".join(row) for row in (CANONICAL_HEADER, *rows)) + "\n", encoding="utf-8"
     )
     call_command(
         "scan",
@@ -626,7 +607,7 @@ def _addresses(route: Route, world: World) -> list[Address]:
 
 LOG_QUERIES = [
     f"?requester={CANARY_PART}",
-    f"?agency={B_CODE}",
+    f"?receiving_agency={B_CODE}",  # the filter the log once had, by any agency
     "?outcome=refuse",
     "?channel=api",
     "?immigration_related=yes",
