@@ -2,6 +2,9 @@
 
 - Whole decisions: contract JSON in, decision JSON out, one request at a time and as one
   batch through `custodiet evaluate`'s code path. Target: 10,000 a second on one core.
+- The context reader alone (purpose, offence and "acting for" read in context), with its
+  caches cleared: every request's purpose is made unique, as real ones are, so no
+  decision is spared the reading.
 - The rule stage alone (terms and decision rules over already gathered facts), against
   the same rules translated mechanically to Cedar and evaluated by `cedarpy` with a
   pre-parsed policy set, Cedar's fastest per-request path. Target: ratio at most 1.
@@ -23,6 +26,8 @@ from simpleeval import EvalWithCompoundTypes
 from bench.timing import best_of
 from custodiet.cli import run
 from custodiet.policy.engine import DECISION_EFFECTS, decide, decide_outcome
+from custodiet.policy.facts import purpose as context
+from custodiet.policy.facts.agencies import default_directory
 from custodiet.policy.facts.gather import Settings, gather
 from custodiet.policy.model import parse_request
 from custodiet.policy.packs import Pack, Rule, Term, get_pack
@@ -30,6 +35,31 @@ from custodiet.samples import generate
 
 COUNT = 10_000
 REPEATS = 3
+# Purposes that give immigration words other roles, as requesters write them; mixed into
+# the generated requests so that the context reader has real work.
+CONTEXT_PURPOSES = [
+    "Assault on a federal officer: an ICE deportation officer was struck by a vehicle in Aurora.",
+    "Residential burglary. Our office has no 287(g) agreement and will not share this with ICE.",
+    "Serving a forcible entry and detainer judgment on the tenant.",
+    "Suspect posed as an ICE agent, told families they would be deported and demanded cash.",
+    "Identity theft case; the address is needed for our ICE liaison.",
+    "Shots were fired at the ICE processing center; a witness recorded the plate.",
+    "Bribery: a county official took payments from an ICE detention contractor.",
+    "Consumer fraud case against a notario who defrauded immigrants seeking visas.",
+]
+
+
+def _varied(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every purpose unique, a third of them with immigration words in other roles."""
+    varied = []
+    for index, item in enumerate(raw):
+        item = dict(item)
+        base = item.get("purpose") or ""
+        if index % 3 == 0:
+            base = CONTEXT_PURPOSES[index % len(CONTEXT_PURPOSES)]
+        item["purpose"] = f"{base} Reference {index}."
+        varied.append(item)
+    return varied
 
 
 def to_cedar(node: ast.AST, terms: dict[str, ast.AST]) -> str:
@@ -74,7 +104,7 @@ def cedar_policies(terms: tuple[Term, ...], rules: tuple[Rule, ...]) -> tuple[st
 def main() -> None:
     pack: Pack = get_pack("us-co")
     settings = Settings()
-    raw = generate(COUNT)
+    raw = _varied(generate(COUNT))
     texts = [json.dumps(item) for item in raw]
     requests = [parse_request(item) for item in raw]
     print(f"policy engine: {COUNT:,} varied requests, pack {pack.id} {pack.version}, one core")
@@ -87,6 +117,14 @@ def main() -> None:
         for text in texts:
             decide(parse_request(json.loads(text)), pack, settings=settings).to_json()
 
+    # The generated requests as they are, a dozen purposes repeated: what this benchmark
+    # measured before purposes were made unique (the readers' caches then spare most work).
+    repeated = [json.dumps(item) for item in generate(COUNT)]
+
+    def repeated_purposes() -> None:
+        for text in repeated:
+            decide(parse_request(json.loads(text)), pack, settings=settings).to_json()
+
     with tempfile.TemporaryDirectory() as folder:
         batch_file = Path(folder) / "requests.jsonl"
         batch_file.write_text("\n".join(texts))
@@ -97,7 +135,38 @@ def main() -> None:
 
         base = best_of(baseline, REPEATS)
         single = best_of(one_at_a_time, REPEATS)
+        earlier = best_of(repeated_purposes, REPEATS)
         batched = best_of(batch, REPEATS)
+
+    directory = default_directory()
+    readings = [
+        (
+            "\n".join(
+                part
+                for part in (
+                    request.purpose,
+                    request.criminal_investigation.offense
+                    if request.criminal_investigation
+                    else None,
+                )
+                if part
+            ),
+            request.purpose,
+        )
+        for request in requests
+    ]
+
+    def read_in_context() -> None:
+        context._read.cache_clear()
+        context._purpose.cache_clear()
+        context._offense.cache_clear()
+        directory._acting_for_cached.cache_clear()
+        for text, purpose in readings:
+            context.immigration_purpose(text)
+            context.immigration_offense(text)
+            directory.acting_for(purpose)
+
+    reader = best_of(read_in_context, REPEATS)
 
     # The rule stage on the same facts for both engines.
     staged: list[tuple[dict[str, Any], tuple[Term, ...], tuple[Rule, ...]]] = []
@@ -176,6 +245,12 @@ def main() -> None:
     row("baseline: JSON read and write", base, "1.0x")
     row("whole decision, one request at a time", single, f"{single / base:.1f}x baseline")
     row("whole decision, batch (custodiet evaluate)", batched, f"{batched / base:.1f}x baseline")
+    row("whole decision, a dozen purposes repeated", earlier, f"{earlier / base:.1f}x baseline")
+    row(
+        "context reader alone (caches cleared)",
+        reader,
+        f"{reader / single:.0%} of a whole decision",
+    )
     per_second = COUNT / single
     print(
         f"  target >= 10,000 whole decisions/s: {'met' if per_second >= 10_000 else 'NOT met'} ({per_second:,.0f}/s)"

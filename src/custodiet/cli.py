@@ -8,6 +8,7 @@ Django, so they run anywhere the package is installed. Any other subcommand (`mi
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import TextIO
 
 from custodiet.policy.engine import decide
-from custodiet.policy.facts.gather import FACTS, Settings
+from custodiet.policy.facts.gather import AGENCY_KINDS, FACTS, KIND_NAMES, Settings
 from custodiet.policy.model import RequestError, parse_request, read_requests
 from custodiet.policy.packs import (
     LATE_FACTS,
@@ -69,6 +70,7 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--pack", type=_pack, default=DEFAULT_PACK, help="policy pack (default us-co)"
     )
+    _agency_kind_option(evaluate)
     evaluate.add_argument("--pretty", action="store_true", help="indent the JSON")
     evaluate.add_argument(
         "--explain", action="store_true", help="also list every fact and term with its reason"
@@ -77,12 +79,14 @@ def _parser() -> argparse.ArgumentParser:
     scenarios = commands.add_parser("scenarios", help="check every scenario file in a folder")
     scenarios.add_argument("directory", type=Path)
     scenarios.add_argument("--pack", type=_pack, default=DEFAULT_PACK)
+    _agency_kind_option(scenarios)
 
     policy = commands.add_parser("policy", help="show a policy pack for counsel to review")
     policy_commands = policy.add_subparsers(dest="policy_command", required=True)
     show = policy_commands.add_parser("show", help="list the rules in force with their citations")
     show.add_argument("pack", choices=available_packs())
     show.add_argument("--as-of", type=_date, help="only the rules in force on this date")
+    _agency_kind_option(show)
     show.add_argument("--json", action="store_true", help="print JSON instead of text")
 
     classify = commands.add_parser(
@@ -91,6 +95,30 @@ def _parser() -> argparse.ArgumentParser:
     classify.add_argument("file", type=Path)
     classify.add_argument("--json", action="store_true")
     return parser
+
+
+def _agency_kind_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--agency-kind",
+        choices=AGENCY_KINDS,
+        help="the kind of body deciding, which chooses the laws that bind it "
+        "(default: CUSTODIET_AGENCY_KIND, else state)",
+    )
+
+
+def _settings(args: argparse.Namespace, err: TextIO, command: str) -> Settings | None:
+    """The deployment's settings, with --agency-kind over the environment; None after
+    printing one line when the environment holds a value no deployment can have."""
+    try:
+        settings = Settings.from_env()
+    except ValueError as exc:
+        if args.agency_kind is None:
+            err.write(f"custodiet {command}: {exc}\n")
+            return None
+        settings = Settings.from_env({**os.environ, "CUSTODIET_AGENCY_KIND": args.agency_kind})
+    if args.agency_kind is not None:
+        settings = dataclasses.replace(settings, agency_kind=args.agency_kind)
+    return settings
 
 
 def _read_input(name: str) -> str:
@@ -105,7 +133,9 @@ def cmd_evaluate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except (OSError, UnicodeDecodeError) as exc:
         err.write(f"custodiet evaluate: cannot read {args.file}: {exc}\n")
         return 2
-    settings = Settings.from_env()
+    settings = _settings(args, err, "evaluate")
+    if settings is None:
+        return 2
     source = "standard input" if args.file == "-" else args.file
     failed = 0
     for where, data in read_requests(text):
@@ -132,7 +162,10 @@ def cmd_scenarios(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if not args.directory.is_dir():
         err.write(f"custodiet scenarios: {args.directory} is not a folder\n")
         return 2
-    results = run_directory(args.directory, args.pack, settings=Settings.from_env())
+    settings = _settings(args, err, "scenarios")
+    if settings is None:
+        return 2
+    results = run_directory(args.directory, args.pack, settings=settings)
     for result in results:
         status = "PASS" if result.passed else "FAIL"
         line = f"{status} {result.name}: {result.summary}"
@@ -144,21 +177,36 @@ def cmd_scenarios(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0 if passed == len(results) else 1
 
 
-def _rule_rows(pack: Pack, on: dt.date | None) -> tuple[list[Term], list[Rule]]:
+def _rule_rows(pack: Pack, on: dt.date | None, kind: str) -> tuple[list[Term], list[Rule]]:
     if on is None:
         terms = list(pack.terms)
-        rules = list(pack.rules)
+        rules = [rule for rule in pack.rules if kind in rule.binds]
         if pack.baseline is not None:
             terms = list(pack.baseline.terms) + terms
             rules = list(pack.baseline.rules) + rules
         return terms, rules
-    terms_in_force, rules_in_force = pack.in_force(on)
+    terms_in_force, rules_in_force = pack.in_force(on, kind)
     return list(terms_in_force), list(rules_in_force)
+
+
+def _binds(rule: Rule) -> str:
+    """When the rule binds each kind of body, where that differs from the rule's own date."""
+    later = [
+        f"{kind.replace('_', ' ')} from {day}"
+        for kind, day in rule.binds.items()
+        if day > rule.start and day <= rule.end
+    ]
+    return f" Binds {', '.join(later)}." if later else ""
 
 
 def cmd_policy_show(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     pack = get_pack(args.pack)
-    terms, rules = _rule_rows(pack, args.as_of)
+    settings = _settings(args, err, "policy show")
+    if settings is None:
+        return 2
+    kind = settings.agency_kind
+    terms, rules = _rule_rows(pack, args.as_of, kind)
+    layers = {layer.id: layer.name for layer in pack.layers}
     if args.json:
         out.write(
             json.dumps(
@@ -166,13 +214,16 @@ def cmd_policy_show(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                     "pack": pack.id,
                     "version": pack.version,
                     "as_of": args.as_of.isoformat() if args.as_of else None,
+                    "agency_kind": kind,
                     "rules": [
                         {
                             "id": rule.id,
                             "title": rule.title,
                             "citation": rule.citation,
                             "effect": rule.effect,
+                            "layer": layers.get(rule.layer, rule.layer),
                             "from": rule.start.isoformat(),
+                            "binds": {k: d.isoformat() for k, d in rule.binds.items()},
                             "until": None if rule.end.year == 9999 else rule.end.isoformat(),
                             "when": rule.when.source,
                             "obligations": list(rule.obligations),
@@ -180,11 +231,18 @@ def cmd_policy_show(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                             "confirmed": rule.confirmed,
                             "note": rule.note or None,
                             "explanation": rule.explanation,
+                            "explanation_es": rule.explanation_es or None,
                         }
                         for rule in rules
                     ],
                     "terms": [
-                        {"name": t.name, "when": t.when.source, "means": t.means} for t in terms
+                        {
+                            "name": t.name,
+                            "when": t.when.source,
+                            "means": t.means,
+                            "means_not": t.means_not,
+                        }
+                        for t in terms
                     ],
                     "facts": FACTS | LATE_FACTS,
                 },
@@ -194,12 +252,17 @@ def cmd_policy_show(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         )
         return 0
     when = f"in force on {args.as_of}" if args.as_of else "all dates"
-    out.write(f"{pack.name} ({pack.id}) version {pack.version}: {len(rules)} rules, {when}\n\n")
+    body = KIND_NAMES[kind]
+    out.write(
+        f"{pack.name} ({pack.id}) version {pack.version}: {len(rules)} rules for {body}, {when}\n\n"
+    )
     for rule in rules:
         until = "" if rule.end.year == 9999 else f" until {rule.end}"
         flag = "" if rule.confirmed else "  [UNCONFIRMED: counsel to confirm]"
         out.write(f"{rule.id}  ->  {rule.effect}{flag}\n")
-        out.write(f"  {rule.title}. {rule.citation}. From {rule.start}{until}.\n")
+        out.write(f"  {rule.title}. {rule.citation}. From {rule.start}{until}.{_binds(rule)}\n")
+        if rule.layer in layers:
+            out.write(f"  layer: {layers[rule.layer]}\n")
         out.write(f"  when: {rule.when.source}\n")
         if rule.obligations:
             out.write(f"  obliges: {', '.join(rule.obligations)}\n")
@@ -211,7 +274,10 @@ def cmd_policy_show(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         out.write("\n")
     out.write("Terms:\n")
     for term in terms:
-        out.write(f"  {term.name} = {term.when.source}\n    {term.means}\n")
+        out.write(
+            f"  {term.name} = {term.when.source}\n    when true: {term.means}\n"
+            f"    when false: {term.means_not}\n"
+        )
     return 0
 
 

@@ -15,6 +15,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from custodiet.accounts.rates import Rate
+from custodiet.policy.facts.gather import AGENCY_KINDS
 from custodiet.web import static_headers
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -244,6 +245,13 @@ CONTENT_SECURITY_POLICY = {
 
 # Policy: the pack that decides, and what this deployment authorizes.
 CUSTODIET_POLICY_PACK = env("CUSTODIET_POLICY_PACK", "us-co")
+# The kind of body this deployment serves, which chooses the laws that bind it (policy
+# pack layers): checked here so that a wrong value stops the server, not each decision.
+CUSTODIET_AGENCY_KIND = env("CUSTODIET_AGENCY_KIND", "state")
+if CUSTODIET_AGENCY_KIND not in AGENCY_KINDS:
+    raise ImproperlyConfigured(
+        f"CUSTODIET_AGENCY_KIND={CUSTODIET_AGENCY_KIND!r}: use one of {', '.join(AGENCY_KINDS)}"
+    )
 
 # Workflow: where links in notices point, and whether approvers need a second factor.
 CUSTODIET_BASE_URL = env("CUSTODIET_BASE_URL", "http://127.0.0.1:8000")

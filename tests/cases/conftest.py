@@ -74,6 +74,55 @@ HSI = {
     "case_number": "DV07PR23DV0019",
     "offense": "forced labor, 18 U.S.C. 1589",
 }
+# Requests received under older law and released under today's (March 2025): an ICE
+# criminal investigation the Governor's guidance alone allowed in 2020, and a robbery
+# request every law since allows.
+ICE_2020 = {
+    "received_date": "2020-08-01",
+    "received_time": "10:00",
+    "channel": "email",
+    "requester_name": "Special agent",
+    "requester_organization": "U.S. Immigration and Customs Enforcement",
+    "requester_level": "federal",
+    "subject_name": "Pat Doe",
+    "records_requested": ["address"],
+    "purpose": "Drug trafficking investigation",
+    "purpose_category": "criminal_investigation",
+    "case_number": "ICE-DN-2020-0311",
+    "offense": "drug trafficking, 21 U.S.C. 841",
+}
+ROBBERY_2020 = {**ROBBERY, "received_date": "2020-08-03", "case_number": "DPD-2020-044120"}
+# A DHS subpoena to a state agency after 2025-07-01: the Governor's office reviews it.
+HSI_SUBPOENA = {
+    "received_date": "2025-08-01",
+    "received_time": "10:15",
+    "channel": "email",
+    "requester_name": "Special agent",
+    "requester_organization": "Homeland Security Investigations",
+    "requester_level": "federal",
+    "subject_name": "Lee Poe",
+    "records_requested": ["address"],
+    "purpose": "Wire fraud investigation",
+    "purpose_category": "criminal_investigation",
+    "case_number": "HSI-DN-2025-0107",
+    "offense": "wire fraud",
+    "process_kind": "court_subpoena",
+    "process_title": "Grand jury subpoena",
+    "process_issued_by": "United States District Court for the District of Colorado",
+    "process_signed_by": "Clerk of Court",
+}
+# The person in interest, at the counter, asking for their own record.
+OWN_RECORD = {
+    "received_date": "2025-03-07",
+    "received_time": "11:05",
+    "channel": "in_person",
+    "requester_name": "Alex Roe",
+    "requester_organization": "Alex Roe",
+    "requester_level": "individual",
+    "subject_name": "Alex Roe",
+    "records_requested": ["address", "driving_record"],
+    "purpose": "A copy of my own driving record",
+}
 I200_LINES = [
     "U.S. DEPARTMENT OF HOMELAND SECURITY",
     "WARRANT FOR ARREST OF ALIEN",
@@ -126,6 +175,21 @@ def frozen_now(monkeypatch):
     """Every `timezone.now()` (dates, ages, sessions, rows' timestamps) is NOW."""
     monkeypatch.setattr(timezone, "now", lambda: NOW.astimezone(dt.UTC))
     return NOW
+
+
+@pytest.fixture
+def august(frozen_now, monkeypatch):
+    """Now is 4 August 2025, after the Governor's office began reviewing DHS subpoenas and
+    after Article 74.1 took effect."""
+    now = dt.datetime(2025, 8, 4, 9, 30, tzinfo=DENVER)
+    monkeypatch.setattr(timezone, "now", lambda: now.astimezone(dt.UTC))
+    return now
+
+
+@pytest.fixture
+def institution(monkeypatch):
+    """The deployment is an institution that receives state money (Article 74.1)."""
+    monkeypatch.setenv("CUSTODIET_AGENCY_KIND", "institution")
 
 
 @pytest.fixture

@@ -19,7 +19,16 @@ from django.urls import reverse
 from custodiet.cases import actions, urls
 from custodiet.cases.models import Case, State
 
-from .conftest import HSI, I200_LINES, ICE, ROBBERY, make_pdf, without_csrf_tokens
+from .conftest import (
+    HSI,
+    HSI_SUBPOENA,
+    I200_LINES,
+    ICE,
+    OWN_RECORD,
+    ROBBERY,
+    make_pdf,
+    without_csrf_tokens,
+)
 
 pytestmark = pytest.mark.usefixtures("frozen_now")
 
@@ -49,6 +58,7 @@ TAKE_IN =              (DONE, DONE, 403,  403,  403,  403,  403,  403,  LOGIN, D
 DECIDE_AS_COUNSEL =    (403,  403,  DONE, 403,  403,  403,  403,  403,  LOGIN, 403,     404)
 APPROVE =              (403,  DONE, 403,  403,  403,  403,  403,  403,  LOGIN, 404,     403)
 RESUBMIT_OR_CLOSE =    (DONE, DONE, 403,  403,  403,  403,  403,  403,  LOGIN, 404,     403)
+GOVERNOR_REVIEW =      (403,  DONE, 403,  DONE, 403,  403,  403,  403,  LOGIN, 404,     403)
 # fmt: on
 
 MATRIX: dict[tuple[str, str], tuple[Any, ...]] = {
@@ -65,6 +75,9 @@ MATRIX: dict[tuple[str, str], tuple[Any, ...]] = {
     ("case-resubmit", "POST"): RESUBMIT_OR_CLOSE,
     ("case-release", "POST"): RESUBMIT_OR_CLOSE,
     ("case-refuse", "POST"): RESUBMIT_OR_CLOSE,
+    ("case-identity", "POST"): RESUBMIT_OR_CLOSE,
+    ("case-officer", "POST"): RESUBMIT_OR_CLOSE,
+    ("case-governor-review", "POST"): GOVERNOR_REVIEW,
 }
 CASES = [
     pytest.param(name, method, role, expected, id=f"{name}-{method}-{role}")
@@ -101,7 +114,7 @@ def everyone(
 
 
 @pytest.fixture
-def target(opened, clerk, supervisor) -> Callable[[str], tuple[str, dict[str, Any]]]:
+def target(opened, clerk, supervisor, request) -> Callable[[str], tuple[str, dict[str, Any]]]:
     """The URL of each page on a case in the state its step needs, and the data to post."""
 
     def awaiting() -> Case:
@@ -142,6 +155,31 @@ def target(opened, clerk, supervisor) -> Callable[[str], tuple[str, dict[str, An
             return reverse(name, args=[case.request.public_id]), {}
         if name == "case-refuse":
             return reverse(name, args=[opened(ICE, by=clerk).request.public_id]), {}
+        if name == "case-identity":
+            case = opened(OWN_RECORD, by=clerk)
+            data = {"identity-document_seen": "Colorado driver's license, photo matches"}
+            return reverse(name, args=[case.request.public_id]), data
+        if name == "case-officer":
+            request.getfixturevalue("august")
+            request.getfixturevalue("institution")
+            pdf = make_pdf(I200_LINES)
+            upload = actions.Upload("subpoena.pdf", pdf, "subpoena")
+            case = opened({**HSI, "received_date": "2025-08-01"}, by=clerk, uploads=[upload])
+            data = {
+                "officer-officer_name": "Special Agent R. Diaz",
+                "officer-officer_agency": "Homeland Security Investigations",
+                "officer-badge_number": "4471",
+            }
+            return reverse(name, args=[case.request.public_id]), data
+        if name == "case-governor-review":
+            request.getfixturevalue("august")
+            case = opened(HSI_SUBPOENA, by=clerk)
+            data = {
+                "governor-answer": "approved",
+                "governor-answered_on": "2025-08-03",
+                "governor-reference": "GOV-25-0419",
+            }
+            return reverse(name, args=[case.request.public_id]), data
         raise AssertionError(f"no target for {name}")
 
     return build

@@ -279,7 +279,12 @@ def test_a_detectives_request_is_approved_by_a_supervisor_and_released_by_the_cl
     expect(page.get_by_role("heading", name=re.compile(r"^Ledger entry \d+$"))).to_be_visible()
     expect(page.get_by_role("heading", name="Verified")).to_be_visible()
     expect(
-        page.get_by_text("Released with the release package: 2 documents, by clerk")
+        page.get_by_text(
+            re.compile(
+                r"Released with the release package: 2 documents; decided again under the law "
+                r"of \d+ \w+ \d{4}, which allows it, by clerk"
+            )
+        )
     ).to_be_visible()
     _screenshot(page, "walk-proof")
     _assert_accessible(page, "the proof of the release's ledger entry")

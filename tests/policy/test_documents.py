@@ -433,11 +433,21 @@ def test_the_immigration_subpoena_power_is_cited_in_many_spellings(citation: str
     assert facts.kind == "administrative_subpoena"
 
 
-def test_a_customs_summons_under_19_usc_1509_is_an_administrative_subpoena() -> None:
+def test_a_customs_summons_under_19_usc_1509_is_administrative_but_not_immigration_process() -> (
+    None
+):
+    # Contract 1.1: a customs summons is administrative, not immigration process, although
+    # DHS (CBP, HSI) issues it; whether the request is immigration-related then follows
+    # the requester and the purpose.
     facts = classify_document(text=CUSTOMS_SUMMONS)
     assert facts.kind == "administrative_subpoena"
     assert facts.court_issued is False
-    assert facts.immigration is True
+    assert facts.immigration is False
+
+
+def test_a_summons_that_also_cites_immigration_law_is_immigration_process() -> None:
+    facts = classify_document(text=CUSTOMS_SUMMONS + "\nIssued under 8 U.S.C. 1225(d).")
+    assert (facts.kind, facts.immigration) == ("administrative_subpoena", True)
 
 
 # --- Immigration judges and immigration courts --------------------------------------------
@@ -841,10 +851,20 @@ def test_a_dhs_title_heading_the_text_decides_even_when_a_court_and_judge_are_na
     assert "Naming a U.S. District Judge does not make it court-issued." in facts.because
 
 
-def test_an_unsigned_court_paper_with_an_officers_signature_is_for_counsel() -> None:
+def test_a_court_caption_over_an_officers_own_signature_is_not_court_issued() -> None:
+    # Contract 1.1: a signer who is an executive officer is not a court's signature.
     text = "DISTRICT COURT, WELD COUNTY\nSEARCH WARRANT\nSigned: Deportation Officer A. Bell"
     facts = classify_document(text=text)
-    assert facts.ambiguous is True
+    assert (facts.court_issued, facts.immigration, facts.ambiguous) == (False, True, False)
+    assert "deportation officer" in facts.because
+
+
+def test_the_same_caption_with_a_judges_signature_beside_the_officer_is_for_counsel() -> None:
+    text = (
+        "DISTRICT COURT, WELD COUNTY\nSEARCH WARRANT\nSigned: Deportation Officer A. Bell\n"
+        "Approved: /s/ Hon. R. Ortiz, District Court Judge"
+    )
+    assert classify_document(text=text).court_issued is True
 
 
 def test_a_subpoena_signed_by_a_non_immigration_special_agent_is_administrative() -> None:

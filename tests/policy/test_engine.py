@@ -47,6 +47,16 @@ FBI = {"organization": "Federal Bureau of Investigation", "level": "federal"}
 ROBBERY = {"case_number": "DPD-22-004411", "offense": "aggravated robbery"}
 
 
+SB25_276 = "2025-06-02T10:00:00-06:00"
+GOVERNOR_REVIEW = "2025-07-15T10:00:00-06:00"
+GRAND_JURY = {
+    "kind": "grand_jury_subpoena",
+    "title": "Subpoena to testify before a grand jury",
+    "issued_by": "United States District Court for the District of Colorado",
+    "signed_by": "Clerk of Court",
+}
+
+
 def request(**fields: Any) -> dict[str, Any]:
     base: dict[str, Any] = {
         "received_at": STATUTE,
@@ -367,6 +377,168 @@ CASES: list[tuple[str, dict[str, Any], str, set[str]]] = [
 ]
 
 
+CASES += [
+    (
+        "from 2022 status records are withheld under 24-74-104",
+        robbery(records_requested=["address", "immigration_status"]),
+        "eligible",
+        {"co-74-104-never-released"},
+    ),
+    (
+        "in late 2021 status records are withheld under 24-74-103, before 24-74-104",
+        robbery(received_at=TRANSITION, records_requested=["address", "place_of_birth"]),
+        "eligible",
+        {"co-74-103-status-withheld"},
+    ),
+    (
+        "a cora request not for immigration enforcement is not reported",
+        request(
+            requester={"organization": "Example Daily News", "level": "private"},
+            purpose="Colorado Open Records Act request for crash reports",
+            purpose_category="other",
+        ),
+        "refuse",
+        {"co-74-106-open-records", "co-guidance-no-permitted-basis"},
+    ),
+    (
+        "a database inquiry before drives was covered is not reported",
+        robbery(
+            received_at="2022-02-14T10:00:00-07:00",
+            channel="database",
+            certification={"signed_on": "2021-12-01"},
+        ),
+        "eligible",
+        {"co-74-106-database-inquiry", "co-74-105-verify"},
+    ),
+    (
+        "a request under a data-sharing agreement is not reported",
+        request(
+            purpose="Robbery follow-up under our data-sharing agreement with the DMV",
+            purpose_category="criminal_investigation",
+            criminal_investigation=ROBBERY,
+        ),
+        "eligible",
+        {"co-74-106-data-sharing"},
+    ),
+    (
+        "an election request is not reported",
+        request(
+            requester={"organization": "Colorado Secretary of State", "level": "state"},
+            purpose="Voter registration list maintenance",
+            purpose_category="agency_function",
+        ),
+        "eligible",
+        {"co-74-106-elections", "co-guidance-agency-function"},
+    ),
+    (
+        "a request to public safety is not reported",
+        robbery(receiving_agency="CO-DPS-CBI"),
+        "eligible",
+        {"co-74-106-public-safety"},
+    ),
+    (
+        "ferpa and hipaa records are not reported",
+        request(
+            purpose="Robbery; the suspect's medical records from the clinic",
+            purpose_category="criminal_investigation",
+            criminal_investigation=ROBBERY,
+        ),
+        "eligible",
+        {"co-74-106-ferpa-hipaa"},
+    ),
+    (
+        "after sb25-276 the refusal under 24-74-103 states the penalty",
+        request(
+            received_at=SB25_276,
+            requester=ICE_ERO,
+            purpose="Locate for removal",
+            purpose_category="civil_immigration_enforcement",
+        ),
+        "refuse",
+        {"co-74-103-immigration-enforcement"},
+    ),
+    (
+        "a local government is bound by article 74 from sb25-276 and may answer police",
+        robbery(received_at=SB25_276, _kind="local_government"),
+        "eligible",
+        {"co-sb25-276-no-bar"},
+    ),
+    (
+        "a local government asked with no basis applies its own records law",
+        request(received_at=SB25_276, purpose_category="other", _kind="local_government"),
+        "legal_review",
+        {"co-sb25-276-own-law"},
+    ),
+    (
+        "an article 74.1 institution refuses ice without federal court process",
+        request(
+            received_at=SB25_276,
+            requester=ICE_ERO,
+            purpose="Locate student for removal",
+            purpose_category="civil_immigration_enforcement",
+            _kind="institution",
+        ),
+        "refuse",
+        {"co-74.1-immigration-enforcement", "co-74.1-record-officer", "co-74.1-not-collected"},
+    ),
+    (
+        "an article 74.1 institution sends a federal judge's warrant to counsel",
+        request(
+            received_at=SB25_276,
+            requester=ICE_ERO,
+            purpose_category="civil_immigration_enforcement",
+            legal_process=[{"text": DISTRICT_WARRANT}],
+            _kind="institution",
+        ),
+        "legal_review",
+        {"co-74.1-federal-process", "co-74.1-supervisor-notice", "co-74.1-log"},
+    ),
+    (
+        "an article 74.1 institution sends hsi's criminal case to counsel",
+        request(
+            received_at=SB25_276,
+            requester=HSI,
+            purpose="Human trafficking investigation",
+            purpose_category="criminal_investigation",
+            criminal_investigation={"case_number": "DN12", "offense": "sex trafficking"},
+            _kind="institution",
+        ),
+        "legal_review",
+        {"co-74.1-immigration-agency"},
+    ),
+    (
+        "an article 74.1 institution leaves other requests to its own law",
+        robbery(received_at=SB25_276, _kind="institution"),
+        "legal_review",
+        {"co-74.1-other-law"},
+    ),
+    (
+        "the agency's own staff querying its database is not a third party",
+        request(
+            requester={"organization": "Colorado Division of Motor Vehicles", "level": "state"},
+            channel="database",
+            purpose="Audit of our own title records",
+            purpose_category="agency_function",
+        ),
+        "eligible",
+        {"co-guidance-agency-function"},
+    ),
+    (
+        "a dhs subpoena from july 2025 goes to the governor's office",
+        request(
+            received_at=GOVERNOR_REVIEW,
+            requester=HSI,
+            purpose="Wire fraud investigation",
+            purpose_category="criminal_investigation",
+            criminal_investigation={"case_number": "HSI-25-1", "offense": "wire fraud"},
+            legal_process=[GRAND_JURY],
+        ),
+        "legal_review",
+        {"co-governor-review-dhs-subpoena", "co-74-103-immigration-agency"},
+    ),
+]
+
+
 def _effect(rule_id: str) -> str:
     pack = get_pack("us-co")
     rules = {rule.id: rule for rule in (*pack.rules, *pack.baseline.rules)}
@@ -377,9 +549,12 @@ def _effect(rule_id: str) -> str:
     ("name", "data", "outcome", "rules"), CASES, ids=[case[0] for case in CASES]
 )
 def test_the_pack_decides(name: str, data: dict[str, Any], outcome: str, rules: set[str]) -> None:
-    decision = decision_for(data)
-    fired = {reason.rule for reason in decision.reasons}
+    decision = decision_for(data, settings=Settings(agency_kind=data.pop("_kind", "state")))
+    fired = {reason.rule for reason in (*decision.reasons, *decision.also_considered)}
     assert decision.outcome == outcome, [(r.rule, r.effect) for r in decision.reasons]
+    # The reasons that decide all carry the outcome; the others are only considered.
+    assert {reason.effect for reason in decision.reasons} == {outcome}
+    assert outcome not in {reason.effect for reason in decision.also_considered}
     in_force = set(decision.policy.rules_in_force)
     assert rules <= in_force, f"not in force: {rules - in_force}"
     # Obligation, withholding and report rules give no reason; decision rules must fire.

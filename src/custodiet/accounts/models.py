@@ -74,6 +74,12 @@ class Membership(models.Model):
         return self.role in {Role.CLERK, Role.SUPERVISOR}
 
     @property
+    def can_record_governor_review(self) -> bool:
+        """Record the Governor's office's answer on a DHS subpoena: a supervisor, or the
+        privacy officer, who deals with that office."""
+        return self.role in {Role.SUPERVISOR, Role.PRIVACY_OFFICER}
+
+    @property
     def can_read_request_log(self) -> bool:
         """Read and export the request log, rows and all."""
         return self.role == Role.PRIVACY_OFFICER

@@ -1,4 +1,5 @@
-"""Every change to a case: take in, counsel's decision, approval, send back, release, refusal.
+"""Every change to a case: take in, counsel's decision, approval, send back, release, refusal,
+and the steps some decisions require before release.
 
 Each action takes the acting person as `by`, checks that the case may move that way and
 that this person may move it, then writes the change, its event and the event's ledger
@@ -9,15 +10,20 @@ entry in one transaction. The rules of the workflow live here, once:
     outcome refuse        -> to_refuse -> refused (refusal letter)
     awaiting_approval     -> approved -> released (release package) | sent_back
     sent_back             -> awaiting_approval | to_refuse
+    approved              -> with_counsel, when the law in force on the day of release
+                             does not allow the release as approved (decided again)
+    any open state        -> to_refuse, when the Governor's office does not approve
 
-Nobody approves a request they took in or decided.
+Nobody approves a request they took in or decided. Nothing is released while a step the
+decision requires (`STEPS`) is unrecorded, nor that the law in force that day forbids.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,10 +38,10 @@ from django.utils import timezone
 from custodiet.accounts.access import require
 from custodiet.accounts.models import Agency, Role
 from custodiet.cases import letters
-from custodiet.cases.models import Case, Document, Letter, State
+from custodiet.cases.models import OPEN_STATES, Case, Document, Letter, State
 from custodiet.ledger import store
-from custodiet.policy.model import Request
-from custodiet.records.actions import receive_and_decide
+from custodiet.policy.model import Decision, Request, RequestError
+from custodiet.records.actions import decide_again, receive_and_decide, record_decision
 from custodiet.records.models import Event
 
 LANGUAGES = ("en", "es")
@@ -43,6 +49,111 @@ LANGUAGES = ("en", "es")
 
 class WorkflowError(ValueError):
     """The case cannot move that way now; nothing was changed."""
+
+
+class NotReleased(Exception):
+    """The law in force on the day of release does not allow the release as approved.
+
+    Raised once the transaction has committed: the new decision, its event and the case's
+    return to counsel are kept. The message says why, in plain words.
+    """
+
+    def __init__(self, case: Case, message: str) -> None:
+        super().__init__(message)
+        self.case = case
+
+
+@dataclass(frozen=True)
+class Step:
+    """An obligation of a decision that a person meets by recording what was done."""
+
+    # What it is, as the sentence "record ... before anything is released" needs it.
+    what: str
+    # The Membership property of the people who record it.
+    capability: str
+    # The details its event holds, each required.
+    fields: tuple[str, ...]
+    # Short notes of what was seen, which must never copy a document's number.
+    notes: tuple[str, ...] = ()
+    # The answer may be no (`approved` false): then the case is to be refused.
+    may_refuse: bool = False
+    # A copy of the process must be on file with the case once it is recorded.
+    keeps_process: bool = False
+
+
+# The contract's obligations (1.1) that only a person can meet. The workflow meets the
+# others itself: log_request by the ledger, supervisor_notice by the email every approval
+# waits for, use_restriction_notice by the release package, verify_certification by the
+# partner registry's certification the decision is made on. (notify_subject belongs to
+# other states' packs; no deployment here uses one yet.)
+STEPS = {
+    "verify_identity": Step(
+        what="the check of the requester's identity",
+        capability="can_take_in",
+        fields=("document_seen",),
+        notes=("document_seen",),
+    ),
+    "record_officer": Step(
+        what="the lead officer's name, agency and badge number",
+        capability="can_take_in",
+        fields=("officer_name", "officer_agency", "badge_number"),
+        keeps_process=True,
+    ),
+    "governor_review": Step(
+        what="the Governor's office's review of the subpoena",
+        capability="can_record_governor_review",
+        fields=("approved", "answered_on", "reference"),
+        may_refuse=True,
+    ),
+}
+OBLIGATION_RECORDED = "obligation.recorded"
+REDECIDED = "request.redecided"
+# Six digits or more, spaces and dashes between them allowed: a license or passport
+# number, not the kind of document or its expiry year.
+_DOCUMENT_NUMBER = re.compile(r"(?:\d[\s-]?){6,}")
+
+
+def looks_like_a_document_number(note: str) -> bool:
+    return _DOCUMENT_NUMBER.search(note) is not None
+
+
+def current_decision(case: Case) -> dict[str, Any]:
+    """The decision in force on the case: the latest one recorded for its request."""
+    row = case.request.decisions.order_by("-id").first()
+    return row.payload if row is not None else {}
+
+
+def recorded_steps(case: Case) -> set[str]:
+    """The steps recorded on the case, whatever the answer: a "not approved" from the
+    Governor's office is recorded once and sends the case to be refused."""
+    return set(
+        case.request.events.filter(kind=OBLIGATION_RECORDED).values_list(
+            "payload__obligation", flat=True
+        )
+    )
+
+
+def outstanding(case: Case) -> list[str]:
+    """The steps the decision in force requires that nobody has recorded yet, in its order."""
+    recorded = recorded_steps(case)
+    return [
+        name
+        for name in current_decision(case).get("obligations", [])
+        if name in STEPS and name not in recorded
+    ]
+
+
+def _counsel_released(case: Case) -> bool:
+    last = case.request.events.filter(kind="counsel.decided").order_by("-id").first()
+    return last is not None and last.payload.get("release") is True
+
+
+def _and(items: Sequence[str]) -> str:
+    return ", ".join(items[:-1]) + f" and {items[-1]}" if len(items) > 1 else "".join(items)
+
+
+def _long_date(day: dt.date) -> str:
+    return f"{day.day} {day:%B %Y}"
 
 
 @dataclass(frozen=True)
@@ -103,6 +214,20 @@ def _notify_supervisors(case: Case, by: AbstractBaseUser) -> None:
     )
 
 
+def _documents(case: Case, uploads: Sequence[Upload], by: AbstractBaseUser) -> list[Document]:
+    return [
+        Document.objects.create(
+            case=case,
+            filename=upload.filename,
+            sha256=hashlib.sha256(upload.content).hexdigest(),
+            content=upload.content,
+            text=upload.text,
+            uploaded_by=by,
+        )
+        for upload in uploads
+    ]
+
+
 def take_in(
     request: Request, *, by: AbstractBaseUser, agency: Agency, uploads: Sequence[Upload] = ()
 ) -> Case:
@@ -121,17 +246,7 @@ def take_in(
             taken_in_by=by,
             due_on=received + dt.timedelta(days=agency.answer_within_days),
         )
-        documents = [
-            Document.objects.create(
-                case=case,
-                filename=upload.filename,
-                sha256=hashlib.sha256(upload.content).hexdigest(),
-                content=upload.content,
-                text=upload.text,
-                uploaded_by=by,
-            )
-            for upload in uploads
-        ]
+        documents = _documents(case, uploads, by)
         _record(
             case,
             "case.opened",
@@ -150,6 +265,15 @@ def counsel_decide(case: Case, *, by: AbstractBaseUser, release: bool, reason: s
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=case.pk)
         _expect(case, State.WITH_COUNSEL)
+        decision = current_decision(case)
+        if release and decision.get("outcome") == "refuse":
+            # Only a request decided again before release can be here with a refusal; a
+            # release now would be decided again, and refused, on the day of release.
+            as_of = dt.date.fromisoformat(decision["policy"]["as_of"])
+            raise WorkflowError(
+                f"the law in force on {_long_date(as_of)} forbids this release; "
+                "counsel can only refuse it"
+            )
         case.decided_by = by
         case.counsel_reason = reason.strip()
         case.save(update_fields=["decided_by", "counsel_reason", "updated_at"])
@@ -204,6 +328,65 @@ def resubmit(case: Case, *, by: AbstractBaseUser, note: str) -> Case:
     return case
 
 
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def record_obligation(
+    case: Case,
+    obligation: str,
+    *,
+    by: AbstractBaseUser,
+    details: Mapping[str, Any],
+    uploads: Sequence[Upload] = (),
+) -> Case:
+    """Record that a step the decision requires was taken (`STEPS`): the identity checked,
+    the officer recorded, the Governor's office's answer. A "not approved" from the
+    Governor's office sends the case to be refused.
+
+    The event holds what was done, never a copy of what was seen: a note that carries a
+    document's number is refused.
+    """
+    step = STEPS.get(obligation)
+    if step is None:
+        raise WorkflowError(f"{obligation} is not a step a person records")
+    require(by, step.capability)
+    missing = [name for name in step.fields if _blank(details.get(name))]
+    if missing or set(details) - set(step.fields):
+        raise WorkflowError(f"{step.what} needs exactly: {', '.join(step.fields)}")
+    if any(looks_like_a_document_number(str(details[name])) for name in step.notes):
+        raise WorkflowError("say what kind of document you saw, never its number")
+    if step.may_refuse and not isinstance(details["approved"], bool):
+        raise WorkflowError(f"{step.what} says whether it approved: true or false")
+    if "answered_on" in details:
+        try:
+            answered = dt.date.fromisoformat(str(details["answered_on"]))
+        except ValueError:
+            raise WorkflowError("the date of the answer must be a date (YYYY-MM-DD)") from None
+        if answered > timezone.localdate():
+            raise WorkflowError("the date of the answer is after today")
+    met = details["approved"] if step.may_refuse else True
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        _expect(case, *OPEN_STATES)
+        if obligation not in outstanding(case):
+            raise WorkflowError(
+                f"{step.what} is not awaited on case {case.request.public_id}: the decision "
+                "does not require it, or it is recorded already"
+            )
+        documents = _documents(case, uploads, by)
+        if step.keeps_process and not case.documents.exists():
+            raise WorkflowError("keep a copy of the process: upload it as a PDF with this step")
+        payload: dict[str, Any] = {"obligation": obligation, "met": met, **details}
+        if documents:
+            payload["document_sha256"] = [document.sha256 for document in documents]
+        if not met and case.state != State.TO_REFUSE:
+            _move(case, State.TO_REFUSE)
+            payload["to_state"] = case.state
+        _record(case, OBLIGATION_RECORDED, by, payload)
+    return case
+
+
 def _issue(case: Case, kind: str, by: AbstractBaseUser) -> list[Letter]:
     issued = []
     for language in LANGUAGES:
@@ -221,22 +404,98 @@ def _issue(case: Case, kind: str, by: AbstractBaseUser) -> list[Letter]:
     return issued
 
 
+def _not_allowed(case: Case, decision: Decision) -> list[str]:
+    """Why `decision`, made today, does not allow the case's release as it was approved, in
+    plain words; empty when it does."""
+    counsel_released = _counsel_released(case)
+    deciding = decision.reasons[0].citation if decision.reasons else "no rule in force decides it"
+    why = []
+    if decision.outcome == "refuse":
+        why.append(f"that law forbids the release ({deciding})")
+    elif decision.outcome == "legal_review" and not counsel_released:
+        why.append(f"under that law counsel must review it first ({deciding})")
+    else:
+        approved = current_decision(case)
+        records = list(approved.get("releasable_records", []))
+        if counsel_released:
+            records += approved.get("records_for_counsel", [])
+        allowed = (
+            decision.releasable_records
+            if decision.outcome == "eligible"
+            else decision.records_for_counsel
+        )
+        refused = [record for record in records if record not in allowed]
+        if refused:
+            citations = [
+                item.citation for item in decision.withheld_records if item.record in refused
+            ]
+            cited = f" ({'; '.join(dict.fromkeys(citations))})" if citations else ""
+            names = [record.replace("_", " ") for record in refused]
+            why.append(f"that law withholds {_and(names)}{cited}")
+    recorded = recorded_steps(case)
+    required = [
+        STEPS[name].what for name in decision.obligations if name in STEPS and name not in recorded
+    ]
+    if required:
+        why.append(f"that law requires {_and(required)} first")
+    return why
+
+
 def release(case: Case, *, by: AbstractBaseUser) -> Case:
-    """Issue the release package (with the use-restriction notice) and close the case."""
+    """Decide the request again under the law in force today, and if that law allows the
+    release as approved, issue the release package (with the use-restriction notice) and
+    close the case.
+
+    If it does not (it refuses, it wants counsel where counsel never released, it withholds
+    a record that was approved, or it adds a step nobody recorded), nothing is released:
+    the new decision is recorded with its event, the case goes back to counsel, who
+    decides it under today's law, and `NotReleased` says why.
+    """
     require(by, "can_close")
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=case.pk)
         _expect(case, State.APPROVED)
-        issued = _issue(case, Letter.Kind.RELEASE, by)
-        case.closed_at = timezone.now()
-        _move(case, State.RELEASED, "closed_at")
-        _record(
-            case,
-            "request.released",
-            by,
-            {"to_state": case.state, "document_sha256": [letter.sha256 for letter in issued]},
+        awaited = [STEPS[name].what for name in outstanding(case)]
+        if awaited:
+            raise WorkflowError(f"record {_and(awaited)} before anything is released")
+        try:
+            decision = decide_again(case.request)
+        except RequestError as error:
+            # A request the contract no longer reads cannot be decided, so nothing goes out.
+            raise WorkflowError(f"the recorded request cannot be decided again: {error}") from None
+        as_of = decision.policy.as_of
+        why = _not_allowed(case, decision)
+        if not why:
+            issued = _issue(case, Letter.Kind.RELEASE, by)
+            case.closed_at = timezone.now()
+            _move(case, State.RELEASED, "closed_at")
+            _record(
+                case,
+                "request.released",
+                by,
+                {
+                    "to_state": case.state,
+                    "document_sha256": [letter.sha256 for letter in issued],
+                    "as_of": as_of.isoformat(),
+                    "outcome": decision.outcome,
+                },
+            )
+            return case
+        case.approved_by = None
+        _move(case, State.WITH_COUNSEL, "approved_by")
+        record_decision(
+            case.request,
+            decision,
+            actor=by.get_username(),
+            kind=REDECIDED,
+            details={"as_of": as_of.isoformat(), "to_state": case.state, "not_released": why},
         )
-    return case
+    raise NotReleased(
+        case,
+        f"Nothing was released. The request was decided again under the law in force today, "
+        f"{_long_date(as_of)}, and {_and(why)}. It is back with counsel, who decides it "
+        "under today's law.",
+    )
 
 
 def refuse(case: Case, *, by: AbstractBaseUser) -> Case:

@@ -1,4 +1,5 @@
-"""Forms of the case pages: intake of a request, the work queue's filter, and the actions.
+"""Forms of the case pages: intake of a request, the work queue's filter, the actions, and
+the steps some decisions require before release.
 
 Intake is the explorer's request form (`custodiet.web.forms.RequestForm`) with what a real
 request adds: the person whose records are sought, the channel it came by, and the legal
@@ -8,14 +9,16 @@ own, never typed.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from custodiet.accounts.models import Agency
-from custodiet.cases.actions import Upload
+from custodiet.cases.actions import Upload, looks_like_a_document_number
 from custodiet.cases.models import State
 from custodiet.policy.pdftext import BUDGET
 from custodiet.web.forms import (
@@ -201,3 +204,119 @@ class ResubmitForm(forms.Form):
         help_text="Optional. Kept in the case's history and in the ledger.",
         widget=forms.Textarea(attrs={"class": "usa-textarea", "rows": "3"}),
     )
+
+
+# The steps some decisions require before release (`actions.STEPS`), one form each. The
+# action takes what a form read as `details(data)` and `uploads(data)` of its cleaned data.
+
+
+def _line(label: str, help_text: str = "", max_length: int = 100) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        help_text=help_text,
+        max_length=max_length,
+        widget=forms.TextInput(attrs={"class": "usa-input", "autocomplete": "off"}),
+    )
+
+
+class StepForm(forms.Form):
+    bound_field_class = UswdsBoundField
+
+    @staticmethod
+    def details(data: dict[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    @staticmethod
+    def uploads(data: dict[str, Any]) -> list[Upload]:
+        return []
+
+
+class IdentityForm(StepForm):
+    prefix = "identity"
+
+    document_seen = _line(
+        "What you checked",
+        "The kind of document you saw and that it matched, e.g. “Colorado driver's license, "
+        "name and photo match”. Never its number, and never a copy of it.",
+        max_length=200,
+    )
+
+    def clean_document_seen(self) -> str:
+        note: str = self.cleaned_data["document_seen"]
+        if looks_like_a_document_number(note):
+            raise ValidationError("Say what kind of document you saw, not its number.")
+        return note
+
+    @staticmethod
+    def details(data: dict[str, Any]) -> dict[str, Any]:
+        return {"document_seen": data["document_seen"]}
+
+
+class OfficerForm(StepForm):
+    prefix = "officer"
+
+    officer_name = _line("Lead officer's name")
+    officer_agency = _line("Officer's agency")
+    badge_number = _line("Badge number")
+    process = forms.FileField(
+        label="The process, as a PDF",
+        required=False,
+        widget=forms.FileInput(attrs={"class": "usa-input", "accept": "application/pdf,.pdf"}),
+        help_text=(
+            "Needed only if no copy of the process was uploaded with the request: a copy is "
+            f"kept with the case. At most 5 MB and {MAX_PDF_PAGES} pages."
+        ),
+    )
+
+    def clean_process(self) -> PdfDocument | None:
+        upload = self.cleaned_data["process"]
+        return read_pdf(upload) if upload else None
+
+    @staticmethod
+    def details(data: dict[str, Any]) -> dict[str, Any]:
+        return {name: data[name] for name in ("officer_name", "officer_agency", "badge_number")}
+
+    @staticmethod
+    def uploads(data: dict[str, Any]) -> list[Upload]:
+        pdf = data["process"]
+        return [Upload(pdf.filename, pdf.content, pdf.text)] if pdf else []
+
+
+class GovernorReviewForm(StepForm):
+    prefix = "governor"
+
+    answer = forms.ChoiceField(
+        label="The Governor's office's answer",
+        choices=[
+            ("approved", "Approved: the agency may answer the subpoena"),
+            ("not_approved", "Not approved: the request is to be refused"),
+        ],
+        widget=forms.RadioSelect(attrs={"class": "usa-radio__input"}),
+    )
+    answered_on = forms.DateField(
+        label="Date of the answer",
+        widget=forms.DateInput(attrs={"class": "usa-input", "type": "date"}, format="%Y-%m-%d"),
+    )
+    reference = _line("The answer's reference", "As the Governor's office wrote it.")
+
+    def clean_answered_on(self) -> dt.date:
+        answered: dt.date = self.cleaned_data["answered_on"]
+        if answered > timezone.localdate():
+            raise ValidationError("The date of the answer cannot be after today.")
+        return answered
+
+    @staticmethod
+    def details(data: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "approved": data["answer"] == "approved",
+            "answered_on": data["answered_on"].isoformat(),
+            "reference": data["reference"],
+        }
+
+
+# The form of each step, by its obligation.
+STEP_FORMS: dict[str, type[StepForm]] = {
+    "verify_identity": IdentityForm,
+    "record_officer": OfficerForm,
+    "governor_review": GovernorReviewForm,
+}

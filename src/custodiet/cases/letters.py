@@ -26,6 +26,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
 from custodiet.cases.models import Case, Letter
+from custodiet.policy.packs import PackError, Rule, get_pack
 from custodiet.records.models import Event
 
 KINDS = (Letter.Kind.REFUSAL, Letter.Kind.RELEASE)
@@ -76,124 +77,6 @@ PROCESS_KINDS = {
     "other": ("document of another kind", "documento de otro tipo"),
 }
 
-# The Spanish of every decision rule's explanation in the packs (us-co, us-federal).
-SPANISH_EXPLANATIONS = {
-    "co-person-in-interest": (
-        "El solicitante es la persona interesada que pide su propio registro, no un tercero: ni "
-        "la directriz ni el Artículo 74 lo impiden. El empleado verifica su identidad antes de "
-        "entregar cualquier dato."
-    ),
-    "co-guidance-written-consent": (
-        "El solicitante actúa con el consentimiento por escrito de la persona a quien pertenece "
-        "el registro, un motivo que la directriz y la DPPA reconocen; el consentimiento firmado "
-        "debe estar archivado antes de entregar cualquier dato."
-    ),
-    "co-guidance-unclear-immigration-role": (
-        "La directriz no permite solicitudes cuyo único fin sea la aplicación civil de las leyes "
-        "de inmigración, y el fin indicado menciona a autoridades de inmigración en un papel que "
-        "el sistema no puede determinar, por lo que decide el asesor jurídico."
-    ),
-    "co-74-103-unclear-role": (
-        "El fin indicado menciona a autoridades de inmigración, pero no se pudo determinar si "
-        "como víctima o sujeto de un delito o como la aplicación de las leyes de inmigración que "
-        "la ley prohíbe apoyar; el asesor jurídico debe decidir antes de compartir cualquier dato."
-    ),
-    "dppa-written-consent": (
-        "La DPPA permite la divulgación a un solicitante con el consentimiento por escrito de la "
-        "persona a quien se refiere la información; el consentimiento firmado debe estar "
-        "archivado."
-    ),
-    "dppa-person-in-interest": (
-        "El solicitante es la persona a quien se refiere el registro y lo pide para sí misma; el "
-        "empleado verifica su identidad antes de entregar cualquier dato."
-    ),
-    "co-guidance-criminal-investigation": (
-        "La solicitud apoya una investigación penal en curso, un motivo que la directriz permite."
-    ),
-    "co-guidance-court-process": (
-        "La solicitud responde a una citación, un mandamiento (warrant) o una orden "
-        "autorizados por un tribunal, un motivo que la directriz permite."
-    ),
-    "co-guidance-agency-function": (
-        "La solicitud es necesaria para cumplir funciones que exige una ley o un reglamento "
-        "y no tiene relación con la aplicación civil de las leyes de inmigración, un motivo "
-        "que la directriz permite."
-    ),
-    "co-guidance-required-by-law": (
-        "El solicitante afirma que una ley exige entregar los datos. La directriz exceptúa "
-        "lo que exige la ley estatal o federal, por lo que el asesor jurídico debe confirmar "
-        "esa afirmación antes de compartir cualquier dato."
-    ),
-    "co-guidance-unclear-process": (
-        "Se presentó un documento legal que el sistema no pudo identificar como emitido por "
-        "un tribunal o como administrativo, por lo que el asesor jurídico debe leerlo."
-    ),
-    "co-guidance-no-permitted-basis": (
-        "La solicitud no muestra ningún motivo permitido: no hay una investigación penal en "
-        "curso, ni un proceso autorizado por un tribunal, ni una función exigida por una ley "
-        "o un reglamento."
-    ),
-    "co-guidance-civil-immigration": (
-        "La solicitud tiene como único fin la aplicación civil de las leyes federales de "
-        "inmigración, sin investigación penal y sin proceso judicial, y la directriz no lo "
-        "permite."
-    ),
-    "co-74-103-immigration-enforcement": (
-        "Los empleados estatales no pueden divulgar ni dar acceso a información de "
-        "identificación personal para la aplicación de las leyes federales de inmigración, y "
-        "el Departamento de Ingresos (Department of Revenue) no puede compartir registros de "
-        "vehículos motorizados con ese fin, salvo que lo exija una ley federal o estatal o "
-        "una citación, un mandamiento o una orden emitidos por un tribunal. No se presentó "
-        "ninguna de las dos cosas; una investigación penal en curso no es una excepción "
-        "cuando el fin es la aplicación de las leyes de inmigración."
-    ),
-    "co-74-103-court-process": (
-        "El fin es la aplicación de las leyes de inmigración, pero se presentó un documento "
-        "emitido por un tribunal. Solo se exceptúa el cumplimiento de esa citación, ese "
-        "mandamiento o esa orden del tribunal, por lo que el asesor jurídico debe confirmar "
-        "el documento y lo que exige."
-    ),
-    "co-74-103-required-by-law": (
-        "El solicitante afirma que una ley obliga a entregar los datos en un asunto de "
-        "inmigración. Solo se exceptúa lo que una ley federal o estatal realmente exige, por "
-        "lo que decide el asesor jurídico; el sistema nunca decide por sí solo una "
-        "afirmación así."
-    ),
-    "co-74-103-immigration-agency": (
-        "El solicitante es una agencia de inmigración. Aun en un caso penal, el asesor "
-        "jurídico debe confirmar que la información no servirá para la aplicación de las "
-        "leyes de inmigración antes de compartir cualquier dato."
-    ),
-    "co-74-105-certification": (
-        "Un tercero solo puede acceder a información de identificación personal mediante una "
-        "base de datos o una red automatizada si, dentro del último año, certificó bajo pena "
-        "de perjurio que no la usará para la aplicación de las leyes de inmigración. No "
-        "consta ninguna certificación firmada en los 365 días anteriores a esta solicitud."
-    ),
-    "co-frs-no-dmv-photo-search": (
-        "No se hacen búsquedas de reconocimiento facial en las fotografías del DMV sin la "
-        "aprobación expresa de la legislatura, y no consta ninguna para este sistema."
-    ),
-    "co-frs-authorized": (
-        "Consta una autorización legislativa para el reconocimiento facial, por lo que el "
-        "asesor jurídico debe confirmar que esta búsqueda está dentro de ella y cumple las "
-        "condiciones de la ley."
-    ),
-    "dppa-government-function": (
-        "La DPPA permite entregar datos a una agencia de gobierno, incluidas las fuerzas del "
-        "orden, en el ejercicio de sus funciones."
-    ),
-    "dppa-court-proceeding": (
-        "La DPPA permite entregar datos para su uso en un procedimiento judicial, incluida la "
-        "notificación de actos procesales y la ejecución de sentencias y órdenes."
-    ),
-    "dppa-permissible-use-unconfirmed": (
-        "El solicitante no es una agencia de gobierno que indique una de sus funciones, por "
-        "lo que el asesor jurídico debe confirmar cuál de los usos permitidos por la DPPA "
-        "corresponde, si alguno."
-    ),
-}
-
 MONTHS = {
     "en": [
         "January",
@@ -227,6 +110,12 @@ MONTHS = {
 
 # Where a refusal rests on a supervisor's judgment rather than a rule.
 SUPERVISOR_REVIEW_CITATION = "Colorado Governor's guidance (May 20, 2020), supervisor notice"
+# Where it rests on the Governor's office's answer to a DHS subpoena sent for its review.
+GOVERNOR_REVIEW_CITATION = "Governor's office practice (July 2025): review of DHS subpoenas"
+GOVERNOR_ANSWER = {
+    "en": "The Governor's office did not approve an answer (its reference {reference}, of {on}).",
+    "es": "La oficina del Gobernador no aprobó una respuesta (su referencia {reference}, del {on}).",
+}
 
 
 @dataclass(frozen=True)
@@ -235,7 +124,7 @@ class Ground:
 
     citation: str
     explanation: str
-    # Who gave the reason when it is not a rule: "counsel" or "supervisor".
+    # Who gave the reason when it is not a rule: "counsel", "supervisor" or "governor".
     given_by: str = ""
     # The explanation is the pack's English because no translation exists yet.
     untranslated: bool = False
@@ -320,17 +209,32 @@ def _words(records: list[str], language: str) -> list[str]:
     return [word[:1].upper() + word[1:] for word in words]
 
 
-def _explanation(reason: dict[str, Any], language: str) -> tuple[str, bool]:
+def _explanation(reason: dict[str, Any], language: str, pack_id: str) -> tuple[str, bool]:
+    """The reason in `language`, and whether it had to stay in English.
+
+    Spanish comes from the pack beside the English (decisions carry it since the packs
+    did); a decision recorded before then takes it from the pack's rule of that id.
+    """
     if language == "es":
-        spanish = SPANISH_EXPLANATIONS.get(reason.get("rule", ""))
+        spanish = reason.get("explanation_es")
+        if not spanish:
+            rule = _pack_rule(pack_id, reason.get("rule", ""))
+            spanish = rule.explanation_es if rule else None
         if spanish:
             return spanish, False
         return reason.get("explanation", ""), True
     return reason.get("explanation", ""), False
 
 
-def _ground(reason: dict[str, Any], language: str) -> Ground:
-    text, untranslated = _explanation(reason, language)
+def _pack_rule(pack_id: str, rule_id: str) -> Rule | None:
+    try:
+        return get_pack(pack_id).rule(rule_id)
+    except PackError:
+        return None
+
+
+def _ground(reason: dict[str, Any], language: str, pack_id: str) -> Ground:
+    text, untranslated = _explanation(reason, language, pack_id)
     return Ground(citation=reason.get("citation", ""), explanation=text, untranslated=untranslated)
 
 
@@ -359,10 +263,13 @@ def _last(events: list[Event], *kinds: str) -> Event | None:
 def _refusal_grounds(
     case: Case, decision: dict[str, Any], events: list[Event], language: str
 ) -> list[Ground]:
-    """Every provision behind the refusal: the rules that refuse, then counsel's reason
-    or the supervisor's when the refusal was theirs."""
+    """Every provision behind the refusal: the rules that refuse, then counsel's reason,
+    the Governor's office's answer, or the supervisor's reason, when the refusal was theirs."""
     reasons = decision.get("reasons", [])
-    grounds = [_ground(reason, language) for reason in reasons if reason.get("effect") == "refuse"]
+    pack_id = decision.get("policy", {}).get("pack", "")
+    grounds = [
+        _ground(reason, language, pack_id) for reason in reasons if reason.get("effect") == "refuse"
+    ]
     counsel = _last(events, "counsel.decided")
     if counsel is not None and not counsel.payload.get("release"):
         # Counsel decides under the provisions that sent the request to legal review.
@@ -372,6 +279,23 @@ def _refusal_grounds(
                 citation="; ".join(dict.fromkeys(reviewed)),
                 explanation=case.counsel_reason or counsel.payload.get("reason", ""),
                 given_by="counsel",
+            )
+        )
+    governor = [
+        event
+        for event in events
+        if event.kind == "obligation.recorded"
+        and event.payload.get("obligation") == "governor_review"
+        and not event.payload.get("met")
+    ]
+    if governor:
+        answer = governor[-1].payload
+        on = long_date(dt.date.fromisoformat(answer["answered_on"]), language)
+        grounds.append(
+            Ground(
+                citation=GOVERNOR_REVIEW_CITATION,
+                explanation=GOVERNOR_ANSWER[language].format(reference=answer["reference"], on=on),
+                given_by="governor",
             )
         )
     review = _last(events, "supervisor.sent_back", "case.resubmitted", "supervisor.approved")
@@ -393,13 +317,18 @@ def _release(
         {"record": _words([item["record"]], language)[0], "citation": item.get("citation", "")}
         for item in decision.get("withheld_records", [])
     ]
+    # A request counsel released has its eligible reasons among those also considered.
+    pack_id = decision.get("policy", {}).get("pack", "")
     basis = [
-        _ground(reason, language)
-        for reason in decision.get("reasons", [])
+        _ground(reason, language, pack_id)
+        for reason in [*decision.get("reasons", []), *decision.get("also_considered", [])]
         if reason.get("effect") == "eligible"
     ]
     counsel = _last(events, "counsel.decided")
+    released = list(decision.get("releasable_records", []))
     if counsel is not None and counsel.payload.get("release"):
+        # A legal_review decision leaves the records to counsel, who released them.
+        released += decision.get("records_for_counsel", [])
         basis.append(
             Ground(
                 citation="",
@@ -411,7 +340,7 @@ def _release(
     approved_at = approval.at if approval is not None else case.updated_at
     approver = case.approved_by
     return {
-        "released": _words(decision.get("releasable_records", []), language),
+        "released": _words(list(dict.fromkeys(released)), language),
         "withheld": withheld,
         "basis": basis,
         "approved_by": (approver.get_full_name() or approver.get_username()) if approver else "",

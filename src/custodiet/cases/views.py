@@ -23,6 +23,7 @@ from django.db.models import Case as Switch
 from django.db.models.functions import Length
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -32,6 +33,7 @@ from custodiet.accounts.models import Membership
 from custodiet.accounts.ratelimit import limit_uploads
 from custodiet.cases import actions
 from custodiet.cases.forms import (
+    STEP_FORMS,
     CounselForm,
     IntakeForm,
     QueueFilterForm,
@@ -76,6 +78,18 @@ EVENTS = {
     "case.resubmitted": "Resubmitted to the supervisors",
     "request.released": "Released with the release package",
     "request.refused": "Refused with the refusal letter",
+    actions.REDECIDED: "Decided again before release; not released",
+    actions.OBLIGATION_RECORDED: "Recorded before release",
+}
+# Each step a decision may require before release: its page address, and who records it.
+STEP_URLS = {
+    "verify_identity": "case-identity",
+    "record_officer": "case-officer",
+    "governor_review": "case-governor-review",
+}
+WHO_RECORDS = {
+    "can_take_in": "A clerk records it.",
+    "can_record_governor_review": "A supervisor or the privacy officer records it.",
 }
 # What happens next, for a person who has no step to take on the case now.
 WAITING_FOR = {
@@ -296,7 +310,20 @@ def _case_page(
             decision, record.payload, get_pack(settings.CUSTODIET_POLICY_PACK)
         )
     took_part = request.user.pk in (case.taken_in_by_id, case.decided_by_id)
-    events = record.events.select_related("ledger_entry").order_by("id")
+    events = list(record.events.select_related("ledger_entry").order_by("id"))
+    awaited = actions.outstanding(case) if case.is_open else []
+    steps = [
+        {
+            "name": name,
+            "what": actions.STEPS[name].what,
+            "who": WHO_RECORDS[actions.STEPS[name].capability],
+            "may": getattr(membership, actions.STEPS[name].capability),
+            "url": reverse(STEP_URLS[name], args=[record.public_id]),
+            "form": (bound or {}).get(STEP_FORMS[name].prefix) or STEP_FORMS[name](),
+        }
+        for name in awaited
+    ]
+    may = _may(membership, case, took_part, awaited)
     # The files' bytes stay in the database; the page needs only their sizes.
     documents = case.documents.defer("content").annotate(size=Length("content")).order_by("id")
     context = {
@@ -308,7 +335,10 @@ def _case_page(
         "received_at": timezone.localtime(record.received_at),
         "deadline": _deadline(case, timezone.localdate()),
         "membership": membership,
-        "may": _may(membership, case, took_part),
+        "may": may,
+        "steps": steps,
+        "may_record": any(step["may"] for step in steps),
+        "redecided": _redecided(events),
         "took_part": took_part,
         "waiting_for": WAITING_FOR[State(case.state)],
         "forms": {
@@ -328,7 +358,9 @@ def _case_page(
     return render(request, "cases/case.html", context, status=status)
 
 
-def _may(membership: Membership, case: Case, took_part: bool) -> dict[str, bool]:
+def _may(
+    membership: Membership, case: Case, took_part: bool, awaited: list[str]
+) -> dict[str, bool]:
     """The steps this person may take on the case now; the actions check them again."""
     return {
         "counsel": membership.can_decide_legal_review and case.state == State.WITH_COUNSEL,
@@ -336,7 +368,7 @@ def _may(membership: Membership, case: Case, took_part: bool) -> dict[str, bool]
         and case.state == State.AWAITING_APPROVAL
         and not took_part,
         "resubmit": membership.can_take_in and case.state == State.SENT_BACK,
-        "release": membership.can_close and case.state == State.APPROVED,
+        "release": membership.can_close and case.state == State.APPROVED and not awaited,
         "refuse": membership.can_close and case.state in (State.TO_REFUSE, State.SENT_BACK),
     }
 
@@ -394,7 +426,12 @@ def _event(event: Any) -> dict[str, Any]:
         details.append(OUTCOME_WORDS.get(outcome, outcome))
     if event.kind == "counsel.decided":
         details.append("release" if payload.get("release") else "refuse")
-    if "to_state" in payload and event.kind == "case.opened":
+    if event.kind == actions.REDECIDED:
+        outcome = payload.get("decision", {}).get("outcome", "")
+        details.append(f"{OUTCOME_WORDS.get(outcome, outcome)} under the law of {_day(payload)}")
+    if event.kind == actions.OBLIGATION_RECORDED:
+        details.append(_step_done(payload))
+    if "to_state" in payload and event.kind in ("case.opened", actions.REDECIDED):
         details.append(State(payload["to_state"]).label.lower())
     if payload.get("recipients"):
         details.append(
@@ -403,6 +440,8 @@ def _event(event: Any) -> dict[str, Any]:
     if payload.get("document_sha256"):
         count = len(payload["document_sha256"])
         details.append(f"{count} document{'s' if count != 1 else ''}")
+    if event.kind == "request.released" and payload.get("as_of"):
+        details.append(f"decided again under the law of {_day(payload)}, which allows it")
     entry = getattr(event, "ledger_entry", None)
     return {
         "at": event.at,
@@ -411,6 +450,45 @@ def _event(event: Any) -> dict[str, Any]:
         "details": "; ".join(details),
         "reason": payload.get("reason") or payload.get("note") or "",
         "entry": entry.index if entry is not None else None,
+    }
+
+
+def _day(payload: dict[str, Any], key: str = "as_of") -> str:
+    day = dt.date.fromisoformat(payload[key])
+    return f"{day.day} {day:%b %Y}"
+
+
+def _step_done(payload: dict[str, Any]) -> str:
+    """What a recorded step says, in the history's words."""
+    name = payload.get("obligation", "")
+    if name == "verify_identity":
+        return f"requester's identity checked: {payload.get('document_seen', '')}"
+    if name == "record_officer":
+        return (
+            f"lead officer {payload.get('officer_name', '')}, {payload.get('officer_agency', '')}, "
+            f"badge {payload.get('badge_number', '')}"
+        )
+    if name == "governor_review":
+        answer = "approved" if payload.get("met") else "not approved, so the request is to refuse"
+        return (
+            f"Governor's office review {answer} (answered {_day(payload, 'answered_on')}, "
+            f"reference {payload.get('reference', '')})"
+        )
+    return name
+
+
+def _redecided(events: list[Any]) -> dict[str, Any] | None:
+    """The latest decision made again on the day of release that stopped the release."""
+    latest = next((event for event in reversed(events) if event.kind == actions.REDECIDED), None)
+    if latest is None:
+        return None
+    decision = latest.payload.get("decision", {})
+    outcome = decision.get("outcome", "")
+    return {
+        "on": dt.date.fromisoformat(latest.payload["as_of"]),
+        "outcome": OUTCOME_WORDS.get(outcome, outcome),
+        "reasons": decision.get("reasons", []),
+        "not_released": latest.payload.get("not_released", []),
     }
 
 
@@ -427,7 +505,7 @@ def _act(
     """Check access, validate, call the action; redirect on success, else show why."""
     membership = require(request.user, capability)
     case = get_case_for_user(request.user, public_id, capability)
-    form = form_class(request.POST) if form_class else None
+    form = form_class(request.POST, request.FILES) if form_class else None
     if form is not None and not form.is_valid():
         return _case_page(request, membership, case, bound={form.prefix: form})
     try:
@@ -495,7 +573,12 @@ def release(request: HttpRequest, public_id: str) -> HttpResponse:
             "Released. The release package is issued in English and Spanish; download it below.",
         )
 
-    return _act(request, public_id, "can_close", step)
+    try:
+        return _act(request, public_id, "can_close", step)
+    except actions.NotReleased as error:
+        # Decided again under today's law and sent back to counsel: the page shows why.
+        messages.error(request, str(error))
+        return redirect("case", public_id)
 
 
 @staff_page
@@ -509,6 +592,28 @@ def refuse(request: HttpRequest, public_id: str) -> HttpResponse:
         )
 
     return _act(request, public_id, "can_close", step)
+
+
+@staff_page
+@limit_uploads
+@require_POST
+def record_step(request: HttpRequest, public_id: str, obligation: str) -> HttpResponse:
+    """Record one step a decision requires before release (`actions.STEPS`)."""
+    form_class = STEP_FORMS[obligation]
+
+    def step(case: Case, data: dict[str, Any]) -> tuple[Case, str]:
+        details, uploads = form_class.details(data), form_class.uploads(data)
+        case = actions.record_obligation(
+            case, obligation, by=request.user, details=details, uploads=uploads
+        )
+        if case.state == State.TO_REFUSE and details.get("approved") is False:
+            return (
+                case,
+                "Recorded: the Governor's office did not approve. The request is to refuse.",
+            )
+        return case, f"Recorded: {actions.STEPS[obligation].what}."
+
+    return _act(request, public_id, actions.STEPS[obligation].capability, step, form_class)
 
 
 # Files ----------------------------------------------------------------------------------

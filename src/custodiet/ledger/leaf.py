@@ -54,6 +54,11 @@ _DECISION: dict[str, Any] = {
     ],
     "policy": True,
     "errors": True,
+    # Added with the request contract 1.1; absent from older events, so their leaves are
+    # unchanged. (`reportable` predates them and stays hashed: opening it now would change
+    # the leaves of every event already logged.)
+    "also_considered": True,
+    "records_for_counsel": True,
 }
 PUBLIC_FIELDS: dict[str, Any] = {
     "request": _REQUEST,
@@ -65,6 +70,14 @@ PUBLIC_FIELDS: dict[str, Any] = {
     "release": True,
     "recipients": True,
     "reminder": True,
+    # Added with release under the law of the day of release and the steps before release;
+    # no earlier event's payload has these keys, so earlier leaves are unchanged.
+    "as_of": True,
+    "outcome": True,
+    "not_released": True,
+    "obligation": True,
+    "met": True,
+    "approved": True,
 }
 
 

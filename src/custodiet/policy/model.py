@@ -9,6 +9,7 @@ offending field the way a person would write it (`records_requested[2]`,
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import math
 from collections.abc import Iterator
@@ -185,6 +186,11 @@ def _added_fields_schema(schema: dict[str, Any], model: type[BaseModel]) -> None
     )
 
 
+@functools.cache
+def _field_names(model: type[BaseModel]) -> frozenset[str]:
+    return frozenset(model.model_fields)
+
+
 class _Model(BaseModel):
     # Unknown fields are allowed ("add fields freely") and kept, so nothing a partner
     # sends is silently dropped from the record; within limits, so that an added field
@@ -201,13 +207,16 @@ class _Model(BaseModel):
     def _few_added_fields(cls, data: Any) -> Any:
         if not isinstance(data, dict):
             return data
-        limit = len(cls.model_fields) + MAX_ADDED_FIELDS
+        fields = _field_names(cls)
+        limit = len(fields) + MAX_ADDED_FIELDS
         if len(data) > limit:
             raise ValueError(
                 f"has {len(data)} fields; at most {limit} (the contract's "
-                f"{len(cls.model_fields)} and {MAX_ADDED_FIELDS} added)"
+                f"{len(fields)} and {MAX_ADDED_FIELDS} added)"
             )
-        added = {key: value for key, value in data.items() if key not in cls.model_fields}
+        if data.keys() <= fields:
+            return data
+        added = {key: value for key, value in data.items() if key not in fields}
         if added and len(json.dumps(added, ensure_ascii=False, default=str)) > MAX_ADDED_CHARS:
             raise ValueError(
                 f"its fields beyond the contract's must be at most {MAX_ADDED_CHARS:,} "
@@ -330,6 +339,8 @@ class Reason:
     effect: Outcome
     explanation: str
     confirmed: bool = True
+    # The pack's Spanish for the explanation (the facts' own reasons are not translated).
+    explanation_es: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -352,7 +363,7 @@ class ProcessFinding:
 @dataclass(frozen=True, slots=True)
 class FactFinding:
     fact: str
-    value: bool | str | None
+    value: bool | str | list[str] | None
     because: str
 
 
@@ -389,6 +400,10 @@ class Decision:
     facts: list[FactFinding] | None = None
     # Absent when no reporting law of the pack was in force on the request's date.
     reportable: Reportable | None = None
+    # Rules that held but did not decide (an "eligible" rule beside a refusal).
+    also_considered: list[Reason] = field(default_factory=list)
+    # In legal_review, the records counsel may approve; nothing is releasable until then.
+    records_for_counsel: list[Record] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = DECISION_ADAPTER.dump_python(self, mode="json", exclude_none=True)
@@ -445,11 +460,44 @@ def _message(error: Any) -> str:
 def _text_problem(text: str) -> str | None:
     if "\x00" in text:
         return "must not contain the NUL character"
+    if text.isascii():
+        return None
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
         return "must be valid Unicode text (it holds a lone surrogate escape)"
     return None
+
+
+def _storable(data: Any) -> bool:
+    """The common case, checked without building a path for every value."""
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        kind = type(value)
+        if kind is str:
+            if "\x00" in value or not (value.isascii() or _text_problem(value) is None):
+                return False
+        elif kind is dict:
+            if depth >= MAX_DEPTH:
+                return False
+            for key, item in value.items():
+                if not isinstance(key, str) or _text_problem(key) is not None:
+                    return False
+                stack.append((item, depth + 1))
+        elif kind is list:
+            if depth >= MAX_DEPTH:
+                return False
+            stack.extend((item, depth + 1) for item in value)
+        elif kind is int:
+            if abs(value) > SAFE_INTEGER:
+                return False
+        elif kind is float:
+            if not (math.isfinite(value) and abs(value) <= SAFE_INTEGER):
+                return False
+        elif value is not None and kind is not bool:
+            return False
+    return True
 
 
 def _unstorable(data: Any) -> Iterator[tuple[str, str]]:
@@ -458,16 +506,17 @@ def _unstorable(data: Any) -> Iterator[tuple[str, str]]:
     Depth first and iterative, so a deeply nested input cannot overflow the stack; this
     covers fields partners add as well as the contract's own.
     """
+    if _storable(data):
+        return
     stack: list[tuple[tuple[int | str, ...], Any]] = [((), data)]
     while stack:
         loc, value = stack.pop()
-        where = field_path(loc) or "request"
         if len(loc) > MAX_DEPTH:
-            yield where, f"nested more than {MAX_DEPTH} levels deep"
+            yield field_path(loc) or "request", f"nested more than {MAX_DEPTH} levels deep"
             return
         name = loc[-1] if loc else None
         if isinstance(name, str) and (problem := _text_problem(name)):
-            yield where, "the field name " + problem
+            yield field_path(loc) or "request", "the field name " + problem
             continue
         problem = None
         if isinstance(value, str):
@@ -485,7 +534,7 @@ def _unstorable(data: Any) -> Iterator[tuple[str, str]]:
         elif isinstance(value, list):
             stack.extend(((*loc, index), item) for index, item in reversed(list(enumerate(value))))
         if problem:
-            yield where, problem
+            yield field_path(loc) or "request", problem
 
 
 def parse_request(data: Any) -> Request:

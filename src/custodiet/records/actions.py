@@ -11,6 +11,7 @@ import datetime as dt
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -19,11 +20,12 @@ from django.utils import timezone
 from custodiet.accounts.models import Agency
 from custodiet.directory.current import current_directory
 from custodiet.ledger import store
-from custodiet.partners.registry import with_registry_certifications
+from custodiet.partners.registry import Checked, with_registry_certifications
 from custodiet.policy.engine import decide
+from custodiet.policy.facts.agencies import Directory
 from custodiet.policy.facts.gather import Settings
-from custodiet.policy.model import Decision, Request, RequestError
-from custodiet.policy.packs import get_pack
+from custodiet.policy.model import Decision, Request, RequestError, parse_request
+from custodiet.policy.packs import Pack, get_pack
 from custodiet.records.models import DecisionRecord, Event, RequestRecord
 
 ENGINE = "policy engine"
@@ -108,6 +110,23 @@ def _admit_all(requests: Sequence[Request], agency: Agency) -> list[Request]:
     return admitted
 
 
+def _decide(
+    item: Checked,
+    pack: Pack,
+    as_of: dt.date | None,
+    policy_settings: Settings,
+    directory: Directory,
+) -> Decision:
+    return decide(
+        item.request,
+        pack,
+        as_of=as_of,
+        settings=replace(policy_settings, certification_source=item.source),
+        directory=directory,
+        explain=item.source is not None,
+    )
+
+
 def receive_and_decide(
     requests: Sequence[Request], *, actor: str, agency: Agency, as_of: dt.date | None = None
 ) -> list[Recorded]:
@@ -123,15 +142,7 @@ def receive_and_decide(
     requests = [item.request for item in checked]
     directory = current_directory()
     decisions: list[Decision] = [
-        decide(
-            item.request,
-            pack,
-            as_of=as_of,
-            settings=replace(policy_settings, certification_source=item.source),
-            directory=directory,
-            explain=item.source is not None,
-        )
-        for item in checked
+        _decide(item, pack, as_of, policy_settings, directory) for item in checked
     ]
     given = [request.id for request in requests if request.id]
     if len(given) != len(set(given)):
@@ -166,16 +177,7 @@ def receive_and_decide(
             )
             decision_rows = DecisionRecord.objects.bulk_create(
                 [
-                    DecisionRecord(
-                        request=record,
-                        outcome=decision.outcome,
-                        immigration_related=decision.immigration_related,
-                        pack=decision.policy.pack,
-                        pack_version=decision.policy.version,
-                        as_of=decision.policy.as_of,
-                        decided_by=ENGINE,
-                        payload=decision.to_dict(),
-                    )
+                    _decision_row(record, decision)
                     for record, decision in zip(records, decisions, strict=True)
                 ]
             )
@@ -204,3 +206,57 @@ def receive_and_decide(
     except IntegrityError as exc:
         raise RecordError(f"could not record the requests: {exc}") from None
     return [Recorded(record, row) for record, row in zip(records, decision_rows, strict=True)]
+
+
+def _decision_row(record: RequestRecord, decision: Decision) -> DecisionRecord:
+    """The engine's decision on `record`, as a row (not yet saved)."""
+    return DecisionRecord(
+        request=record,
+        outcome=decision.outcome,
+        immigration_related=decision.immigration_related,
+        pack=decision.policy.pack,
+        pack_version=decision.policy.version,
+        as_of=decision.policy.as_of,
+        decided_by=ENGINE,
+        payload=decision.to_dict(),
+    )
+
+
+def today_under(pack: Pack) -> dt.date:
+    """Today on the pack's calendar (the agency's time zone), the date a decision made now
+    is made as of."""
+    zone = pack.zone or timezone.get_default_timezone()
+    return _now().astimezone(zone).date()
+
+
+def decide_again(record: RequestRecord, *, as_of: dt.date | None = None) -> Decision:
+    """The recorded request decided again, as of `as_of` (today on the pack's calendar when
+    not given), the way it was first decided: under the same pack, with the deployment's
+    settings, the partner registry's certification and the current agency directory.
+
+    Writes nothing: the caller records the decision (`record_decision`) if it acts on it.
+    """
+    first = record.decisions.order_by("id").first()
+    pack = get_pack(first.pack if first is not None else settings.CUSTODIET_POLICY_PACK)
+    checked = with_registry_certifications([parse_request(record.payload)])[0]
+    on = as_of or today_under(pack)
+    return _decide(checked, pack, on, Settings.from_env(), current_directory())
+
+
+def record_decision(
+    record: RequestRecord, decision: Decision, *, actor: str, kind: str, details: dict[str, Any]
+) -> Event:
+    """Record a further decision on a recorded request, with its event and the event's
+    ledger entry, inside the caller's transaction. The request row keeps the outcome it
+    was received with; the latest decision row is the one in force."""
+    row = _decision_row(record, decision)
+    row.save()
+    event = Event.objects.create(
+        request=record,
+        kind=kind,
+        actor=actor,
+        at=_now(),
+        payload={"decision": row.payload, "decided_by": ENGINE, **details},
+    )
+    store.append([event])
+    return event

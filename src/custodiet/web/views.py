@@ -140,21 +140,25 @@ def explorer(request: HttpRequest) -> HttpResponse:
 
 def present_decision(decision: Decision, contract: Any, pack: Pack) -> dict[str, Any]:
     """What `web/_decision.html` shows, with every code also said in words."""
-    # A fact with no reason of its own is explained by its definition, which reads as a
-    # claim even when the fact is false; the page sets definitions apart.
-    terms, _ = pack.in_force(decision.policy.as_of)
-    definitions = FACTS | {term.name: term.means for term in terms}
+    # A fact with no reason of its own is explained by its definition, which the page sets
+    # apart; terms explain themselves in the polarity they hold.
+    definitions = dict(FACTS)
     return {
         "decision": decision,
         "outcome": OUTCOMES[decision.outcome],
         "reasons": [
             {"reason": reason, "effect": EFFECTS[reason.effect]} for reason in decision.reasons
         ],
+        "also_considered": [
+            {"reason": reason, "effect": EFFECTS[reason.effect]}
+            for reason in decision.also_considered
+        ],
         "obligations": [
             {"name": name, "label": vocabulary_label(name), "meaning": OBLIGATIONS.get(name, "")}
             for name in decision.obligations
         ],
         "releasable": [vocabulary_label(record) for record in decision.releasable_records],
+        "for_counsel": [vocabulary_label(record) for record in decision.records_for_counsel],
         "withheld": [
             {"record": vocabulary_label(item.record), "citation": item.citation}
             for item in decision.withheld_records
@@ -182,11 +186,13 @@ def present_decision(decision: Decision, contract: Any, pack: Pack) -> dict[str,
     }
 
 
-def _fact_value(value: bool | str | None) -> str:
+def _fact_value(value: bool | str | list[str] | None) -> str:
     if value is None:
         return "not known"
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(value) or "none"
     return value
 
 
@@ -200,7 +206,7 @@ def policy(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"nav": "policy", "form": form, "pack": pack, "layers": None}
     if not form.is_bound or form.is_valid():
         on = (form.cleaned_data["as_of"] if form.is_bound else None) or today
-        terms, rules = pack.in_force(on)
+        terms, rules = pack.in_force(on, Settings.from_env().agency_kind)
         context |= {
             "on": on,
             "layers": _by_layer(pack, rules),

@@ -21,6 +21,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from custodiet.policy.facts.purpose import ACTING_AFTER, ACTING_BEFORE
+
 LEVELS = ("federal", "state", "local", "tribal", "private")
 DEFAULT_PATH = pathlib.Path(__file__).resolve().parent.parent / "data" / "agencies.toml"
 
@@ -150,6 +152,39 @@ class RequesterFacts:
     via_287g: bool
     level: str | None
     because: str
+
+
+@dataclass(frozen=True, slots=True)
+class ActingFor:
+    """An immigration agency the request says it is made for, with the words that say so."""
+
+    agency: Agency | None  # None for a 287(g) officer, who acts for ICE ERO
+    enforcement: bool
+    quote: str
+    name: str
+
+
+# Acting for an agency (contract 1.1: "an officer acting under a 287(g) agreement or
+# expressly on behalf of one of them"): the phrases are the purpose reader's, so that a
+# mention it reads as the requester's is the agency the requester is treated as.
+_ACTING_BEFORE = re.compile(rf"\b(?:{ACTING_BEFORE})\s+", re.IGNORECASE)
+_ACTING_AFTER = re.compile(rf"\s*(?:{ACTING_AFTER})\b", re.IGNORECASE)
+# A 287(g) officer, deputy, agreement or program, as the requester's own standing.
+_287G_OFFICER = re.compile(
+    r"(?<![\w.])287\s*[-(\[]?\s*g\s*[)\]]?(?:\s*[-(]?\s*(?:designated|certified|trained"
+    r"|deputi[sz]ed))?\s+(?:officers?|deput(?:y|ies)|agreement|program(?:me)?|task\s+force"
+    r"|authority|designation)\b",
+    re.IGNORECASE,
+)
+# Clauses end at a stop, but not at the stop of an initial ("U.S. Border Patrol").
+_CLAUSES = re.compile(r"(?<!\b[A-Za-z])[.;:!?]+(?:\s+|$)|\n")
+# Words that deny what follows them in a clause: "has no ICE liaison", "not for ICE".
+_DENIAL = re.compile(
+    r"\b(?:no|not|never|without|nor|non|none|neither|n[o']t|ended|terminated|withdrew\s+from)\b"
+    r"(?:\s+\S+){0,3}\s*$",
+    re.IGNORECASE,
+)
+_LEADING = frozenset({"a", "an", "our", "its", "their", "his", "her", "local", "federal", "us"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,6 +325,7 @@ class Directory:
         )
         self._identify_cached = functools.lru_cache(maxsize=8192)(self._identify)
         self._match_name_cached = functools.lru_cache(maxsize=8192)(self._match_name)
+        self._acting_for_cached = functools.lru_cache(maxsize=8192)(self._acting_for)
 
     def _chain(self, index: int, agency: Agency) -> tuple[str, ...]:
         chain: list[str] = []
@@ -438,6 +474,81 @@ class Directory:
         agencies = list(dict.fromkeys(found))
         outranked = {ancestor for a in agencies for ancestor in self._ancestors[a.id]}
         return [a for a in agencies if a.id not in outranked]
+
+    def ancestors(self, agency: Agency) -> tuple[str, ...]:
+        """The ids of the agencies `agency` belongs to, nearest first."""
+        return self._ancestors.get(agency.id, ())
+
+    def within(self, agency: Agency | None, ancestor_id: str) -> bool:
+        """Is `agency` the agency `ancestor_id`, or one of its components?"""
+        if agency is None:
+            return False
+        return agency.id == ancestor_id or ancestor_id in self._ancestors.get(agency.id, ())
+
+    def acting_for(self, text: str | None) -> ActingFor | None:
+        """The immigration agency `text` says the request is made for, if it names one.
+
+        "On behalf of HSI", "for our ICE liaison", "assisting ERO", "HSI task force
+        officer", "our 287(g)-designated deputy": the requester is then treated as the
+        agency it acts for. A denial before the phrase ("we have no ICE liaison", "not on
+        behalf of ICE") leaves the requester as it is. Only the words right after (or
+        before) the cue count, so "for the assault of an ICE officer" acts for no one.
+        """
+        return self._acting_for_cached(" ".join(text.split())) if text else None
+
+    def _acting_for(self, text: str) -> ActingFor | None:
+        for clause in _CLAUSES.split(text):
+            for match in _287G_OFFICER.finditer(clause):
+                if not _DENIAL.search(clause[: match.start()]):
+                    name = "an officer under a 287(g) agreement, who acts for ICE"
+                    return ActingFor(None, True, match.group(0), name)
+            for match in _ACTING_BEFORE.finditer(clause):
+                if _DENIAL.search(clause[: match.start()]):
+                    continue
+                rest = clause[match.end() :].split(",")[0]
+                agency = self._agency_at_start(rest)
+                if agency is not None:
+                    quote = " ".join((match.group(0) + rest).split()[:8])
+                    return self._acting(agency, quote)
+            for match in _ACTING_AFTER.finditer(clause):
+                before = clause[: match.start()].split(",")[-1]
+                agency = self._agency_at_end(before)
+                if agency is not None and not _DENIAL.search(before):
+                    words = before.split()[-4:]
+                    return self._acting(agency, " ".join([*words, match.group(0).strip()]))
+        return None
+
+    def _acting(self, agency: Agency, quote: str) -> ActingFor:
+        return ActingFor(agency, agency.enforcement, quote, self._display(agency))
+
+    def _immigration_hit(self, words: Sequence[str], caps: Sequence[bool], i: int) -> Agency | None:
+        hit = self._longest_phrase(words, i, self._phrases)
+        agency = hit[0].agency if hit else self._word_acronyms.get(words[i])
+        if (
+            agency is not None
+            and hit is None
+            and not (caps[i] or self._beside_immigration(words, i))
+        ):
+            return None  # lower-case "ice" alone is frozen water
+        return agency if agency is not None and agency.immigration else None
+
+    def _agency_at_start(self, text: str) -> Agency | None:
+        words, caps = _tokens(text)
+        i = 0
+        while i < len(words) and words[i] in _LEADING:
+            i += 1
+        return self._immigration_hit(words, caps, i) if i < len(words) else None
+
+    def _agency_at_end(self, text: str) -> Agency | None:
+        words, caps = _tokens(text)
+        for length in range(min(self._longest, len(words)), 0, -1):
+            i = len(words) - length
+            hit = self._phrases.get(" ".join(words[i:]))
+            if hit is not None and hit.agency.immigration:
+                return hit.agency
+        if words:
+            return self._immigration_hit(words, caps, len(words) - 1)
+        return None
 
     def _identify(self, organization: str, component: str, ori: str, name: str) -> RequesterFacts:
         found: list[_Found] = []

@@ -265,6 +265,20 @@ def classify_document(
     `kind` is the kind the requester stated, if any. The other arguments describe the
     document; any may be missing. Never raises.
     """
+    return _classify(kind, form, title, issued_by, signed_by, text)
+
+
+# Partners send the same forms again and again (an I-200, a detainer, their own subpoena
+# template): a document read once is not read again while it is in the cache.
+@functools.lru_cache(maxsize=1024)
+def _classify(
+    kind: str | None,
+    form: str | None,
+    title: str | None,
+    issued_by: str | None,
+    signed_by: str | None,
+    text: str | None,
+) -> DocumentFacts:
     stated = kind if kind in KINDS else None
     given = (
         (_FORM, form),
@@ -369,6 +383,14 @@ _BLANK = "\u2423"  # ␣
 _BLANK_LINE = re.compile(r"_{3,}|\.{6,}|…{3,}")
 # "s/ Jane Roe" is an electronic signature like "/s/ Jane Roe".
 _BARE_SIGNATURE = re.compile(r"(?<![\w/])s/(?=\s*\w)")
+
+
+# A signature mark followed by nothing but a printed title to the end of its line.
+_UNNAMED_SIGNATURE = re.compile(
+    r"(?:/s/|(?<![\w/])s/|\bsigned:?)[ \t]*(?:\n[ \t]*)?(?:(?:united\s+states|u\.\s*s\.|chief"
+    r"|senior|presiding|district|county|magistrate|circuit|court|judge|clerk|of|the)[ \t,]*)+$",
+    re.IGNORECASE | re.MULTILINE,
+)
 
 
 def _words(s: str) -> list[str]:
@@ -494,9 +516,12 @@ def _read_eight(scan: _Scan, i: int) -> None:
         scan.add("citation", i, "8 U.S.C.")
 
 
+_CUSTOMS_SUMMONS = "19 U.S.C. 1509"
+
+
 def _read_nineteen(scan: _Scan, i: int) -> None:
     if _code_section(scan.words, i, ("u", "s", "c")) == "1509":
-        scan.add("authority", i, "19 U.S.C. 1509")
+        scan.add("authority", i, _CUSTOMS_SUMMONS)
 
 
 def _read_subpoena_section(scan: _Scan, i: int) -> None:
@@ -733,6 +758,10 @@ def _read_signed(scan: _Scan, i: int) -> None:
         after = after[1:]
     if not after or after[0] == _BLANK:
         scan.add("blank_line", i, "blank")
+        return
+    if after[0] in _PRINTED_TITLES and _UNNAMED_SIGNATURE.search(scan.original):
+        # "/s/" over a printed title ("District Court Judge") with no name: nobody signed.
+        scan.add("blank_line", i, "unnamed")
         return
     scan.add("signature", i, _signer_kind(after), " ".join(after[:6]))
 
@@ -1011,15 +1040,19 @@ def _weigh_signs(hits: _Hits, fields: dict[str, str]) -> _Reading:
         or _in(clerks, _SIGNED_BY)
         or (court_named and (judges or clerks or grand_jury))
     )
+    # A customs summons (19 U.S.C. 1509) comes from DHS too, but it is customs process, not
+    # immigration process (contract 1.1): an agency's name alone does not make it so.
+    # Nor does the signature of the special agent in charge who issues it.
+    customs = any(h.key == _CUSTOMS_SUMMONS for h in hits["authority"])
     immigration = bool(
         hits["dhs_form"]
         or hits["dhs_title"]
         or hits["immigration_judge"]
-        or agencies
+        or (agencies and not customs)
         or hits["citation"]
         or hits["officer"]
-        or hits["officer_signature"]
-        or hits["authority"]
+        or (hits["officer_signature"] and not customs)
+        or any(h.key != _CUSTOMS_SUMMONS for h in hits["authority"])
     )
 
     decider = _administrative_decider(hits, court_firm)
@@ -1069,6 +1102,15 @@ def _administrative_decider(hits: _Hits, court_firm: bool) -> str | None:
         return "agency_signature"
     if court_firm:
         return None
+    # A court's caption over an immigration officer's own signature, and no judge or clerk
+    # anywhere: the officer signed it, not a court (contract 1.1).
+    signers = {h.key for h in hits["signature"]}
+    if (
+        hits["officer_signature"]
+        and "executive" in signers
+        and not (hits["judge"] or hits["clerk"] or hits["named_judge"])
+    ):
+        return "officer_signature"
     for category in ("dhs_title", "authority", "admin_phrase"):
         if hits[category]:
             return category
@@ -1244,7 +1286,13 @@ def _signature(hits: _Hits, fields: dict[str, str], kind: str) -> tuple[str, str
         )
     if hits["unsigned"]:
         missing.append("it says it is not signed")
-    if _in(hits["blank_line"], *paper):
+    blanks = _in(hits["blank_line"], *paper)
+    if any(h.key == "unnamed" for h in blanks):
+        missing.append(
+            'its signature mark ("/s/") carries no name, only a printed title: no judge or '
+            "magistrate signed it"
+        )
+    elif blanks:
         missing.append("its signature line is blank: no judge or magistrate signed it")
     if by_field == "blank":
         missing.append(f'its signer is given as "{signer.strip()}": no judge signed it')

@@ -9,10 +9,11 @@ so that counsel can read what every condition means.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,18 @@ from custodiet.policy.model import Request
 
 CERTIFICATION_VALID_DAYS = 365
 GOVERNMENT_LEVELS = frozenset({"federal", "state", "local", "tribal"})
+# The kind of body the deployment is, which decides which laws bind it (a pack layer's
+# `binds`): a state agency; a local government (city, county, their departments); the
+# judicial or the legislative branch; an institution of Colorado's Article 74.1 (schools,
+# child care, colleges, hospitals and health facilities, libraries that take state money).
+AGENCY_KINDS = ("state", "local_government", "judicial", "legislative", "institution")
+KIND_NAMES = {
+    "state": "a state agency",
+    "local_government": "a local government",
+    "judicial": "the judicial branch",
+    "legislative": "the legislative branch",
+    "institution": "an Article 74.1 institution (school, child care, college, hospital, library)",
+}
 
 FACTS: dict[str, str] = {
     "purpose_category": "The purpose category the requester gave, or 'unknown'.",
@@ -40,12 +53,21 @@ FACTS: dict[str, str] = {
     "only_administrative_immigration_process": "Legal process is offered, and all of it is administrative immigration process (DHS warrants, subpoenas, detainers).",
     "ambiguous_process": "A legal document was offered that could not be identified.",
     "claimed_legal_requirement": "The requester cites a law that it says compels disclosure.",
-    "facial_recognition": "A facial recognition search is requested.",
+    "facial_recognition": "A facial recognition search is requested: the request says so, or its purpose asks for one.",
     "facial_recognition_authorized": "This deployment records an explicit legislative authorization for facial recognition of DMV photos.",
     "database_access": "Access is through a database or automated network, or in bulk.",
     "certification_current": "A 24-74-105 certification signed within the 365 days before the request is on file.",
     "person_in_interest": "The requester is the person in interest asking for their own record: stated (relationship self), or an individual whose name is the only subject's name; never a government body.",
     "written_consent": "The requester acts with the written consent of the person whose record it is (relationship consent: a parent of a minor, an attorney, an insurer with a signed release).",
+    "agency_kind": "The kind of body this deployment is: state, local_government, judicial, legislative or institution (an Article 74.1 school, child care center, college, hospital, health facility or library); set by CUSTODIET_AGENCY_KIND.",
+    "dhs_requester": "The requester is the Department of Homeland Security or one of its components (ICE, HSI, ERO, CBP, Border Patrol, USCIS), or acts for one.",
+    "subpoena_offered": "A subpoena or summons is offered (administrative, court or grand jury).",
+    "federal_court_process": "Court-issued process is offered that a federal court issued (a United States district or magistrate judge).",
+    "open_records_request": "The request is made under an open-records law (CORA, C.R.S. 24-72-201) or the Criminal Justice Records Act (C.R.S. 24-72-301).",
+    "data_sharing_agreement": "The request is made under a data-sharing agreement, memorandum of understanding or interagency agreement.",
+    "election_request": "The request concerns an election: voter registration, voter rolls, ballots or candidates.",
+    "protected_education_or_health_records": "The records sought are education records (FERPA) or health information (HIPAA).",
+    "receiving_agencies": "The receiving agency's code and the codes of the agencies it belongs to (CO-DOR-DMV belongs to CO-DOR).",
 }
 
 
@@ -54,6 +76,7 @@ class Settings:
     """What the deployment decides, not the request: read from the environment by callers."""
 
     facial_recognition_authorization: str | None = None
+    agency_kind: str = "state"
     # Where the request's certification was taken from when the deployment's own records
     # supplied it rather than the requester (the partner registry), said as a noun phrase.
     certification_source: str | None = None
@@ -61,15 +84,45 @@ class Settings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         environ = os.environ if environ is None else environ
+        kind = environ.get("CUSTODIET_AGENCY_KIND") or "state"
+        if kind not in AGENCY_KINDS:
+            raise ValueError(
+                f"CUSTODIET_AGENCY_KIND must be one of {', '.join(AGENCY_KINDS)}, not {kind!r}"
+            )
         return cls(
-            facial_recognition_authorization=environ.get("CUSTODIET_FRS_AUTHORIZATION") or None
+            facial_recognition_authorization=environ.get("CUSTODIET_FRS_AUTHORIZATION") or None,
+            agency_kind=kind,
         )
+
+
+class Reasons(Mapping[str, str]):
+    """Each fact's reason, computed on first reading."""
+
+    __slots__ = ("_build", "_built")
+
+    def __init__(self, build: Callable[[], dict[str, str]]) -> None:
+        self._build = build
+        self._built: dict[str, str] | None = None
+
+    def _all(self) -> dict[str, str]:
+        if self._built is None:
+            self._built = self._build()
+        return self._built
+
+    def __getitem__(self, name: str) -> str:
+        return self._all()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
 
 
 @dataclass(frozen=True)
 class Gathered:
     values: dict[str, Any]
-    because: dict[str, str]
+    because: Mapping[str, str]
     documents: tuple[DocumentFacts, ...]
     requester: RequesterFacts
 
@@ -100,6 +153,66 @@ def _immigration_law(text: str | None) -> PurposeFacts:
     return PurposeFacts(False, (), "The claimed requirement does not rest on immigration law.")
 
 
+# Phrases a request's free text may use, each read within its clause and not after a
+# denial ("no facial recognition search", "not a CORA request").
+_DENIED = re.compile(
+    r"\b(?:no|not|never|without|nor|non|none|neither|n[o']t)\b(?:\s+\S+){0,3}\s*$", re.IGNORECASE
+)
+_CLAUSE_END = re.compile(r"(?<!\b[A-Za-z])[.;!?]+(?:\s+|$)|\n")
+_FACIAL_RECOGNITION = re.compile(
+    r"\b(?:facial[\s-]+recogni(?:tion|[sz]e|[sz]ed|[sz]ing)|face[\s-]+(?:recognition|match(?:es|ing)?"
+    r"|search(?:es)?|comparison)|(?-i:FRS)|biometric\s+(?:search|match(?:ing)?|comparison)"
+    r"|(?:photo|image)\s+(?:comparison|matching)\s+search|clearview(?:\s+ai)?)\b",
+    re.IGNORECASE,
+)
+_OPEN_RECORDS = re.compile(
+    r"\b(?:(?-i:CORA|CCJRA)|(?:colorado\s+)?open\s+records\s+(?:act|law|request)"
+    r"|public\s+records\s+(?:act|law|request)|criminal\s+justice\s+records\s+act"
+    r"|24-72-(?:20\d|30\d))",
+    re.IGNORECASE,
+)
+_DATA_SHARING = re.compile(
+    r"\b(?:(?:data|information)[\s-]+sharing\s+(?:agreement|contract|mou)"
+    r"|memorandum\s+of\s+(?:understanding|agreement)|(?-i:MOU|MOA|DSA)|interagency\s+agreement)\b",
+    re.IGNORECASE,
+)
+_ELECTION = re.compile(
+    r"\b(?:elections?|electoral|voter\s+(?:registration|rolls?|lists?|files?|eligibility)"
+    r"|ballots?|candidate\s+petitions?|(?-i:SCORE)\s+system)\b",
+    re.IGNORECASE,
+)
+_FERPA_HIPAA = re.compile(
+    r"\b(?:(?-i:FERPA|HIPAA|PHI)|education(?:al)?\s+records|student\s+records"
+    r"|(?:protected\s+)?health\s+information|medical\s+records|health\s+records)\b",
+    re.IGNORECASE,
+)
+_FEDERAL_COURT = re.compile(
+    r"\b(?:united\s+states\s+(?:district|magistrate|bankruptcy|circuit|court)"
+    r"|u\.?\s*s\.?\s+(?:district|magistrate|circuit)\s+(?:court|judge)"
+    r"|federal\s+(?:district\s+)?(?:court|judge|magistrate)|district\s+of\s+colorado"
+    r"|article\s+iii\s+(?:court|judge))",
+    re.IGNORECASE,
+)
+
+
+def mentioned(pattern: re.Pattern[str], *texts: str | None) -> str | None:
+    """The first words of `texts` that `pattern` finds and no denial stands before."""
+    for text in texts:
+        if not text or not pattern.search(text):
+            continue
+        for clause in _CLAUSE_END.split(text):
+            for match in pattern.finditer(clause):
+                if not _DENIED.search(clause[: match.start()]):
+                    return match.group(0)
+    return None
+
+
+def _said(words: str | None, what: str, absent: str) -> str:
+    if words:
+        return f'The request speaks of {what} ("{words}").'
+    return f"The request does not speak of {absent}."
+
+
 def certification_age(request: Request, received_on: dt.date | None = None) -> int | None:
     """Days between the certification's signing and the request, or None if none is on file.
 
@@ -116,6 +229,7 @@ def certification_age(request: Request, received_on: dt.date | None = None) -> i
 _COURTESY = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "sra", "srta"})
 
 
+@functools.lru_cache(maxsize=4096)
 def _name_words(name: str | None) -> tuple[str, ...]:
     """A person's name as comparable words: case, accents, punctuation and order set aside."""
     if not name:
@@ -244,6 +358,7 @@ def gather(
         ori=requester_info.ori,
         name=requester_info.name,
     )
+    acting = directory.acting_for(request.purpose)
     level = requester_info.level or who.level or "unknown"
     investigation = request.criminal_investigation
     offense_text = investigation.offense if investigation else None
@@ -265,6 +380,31 @@ def gather(
         for process in request.legal_process
     )
     court = [doc for doc in documents if doc.court_issued]
+    federal_court = [
+        process
+        for process, doc in zip(request.legal_process, documents, strict=True)
+        if doc.court_issued
+        and mentioned(
+            _FEDERAL_COURT, process.issued_by, process.signed_by, process.title, process.text
+        )
+    ]
+    subpoenas = [doc for doc in documents if doc.kind.endswith("subpoena")]
+    facial_text = mentioned(_FACIAL_RECOGNITION, request.purpose)
+    texts = (request.purpose, request.claimed_legal_requirement)
+    open_records = mentioned(_OPEN_RECORDS, *texts)
+    data_sharing = mentioned(_DATA_SHARING, *texts)
+    election = mentioned(_ELECTION, *texts)
+    protected = mentioned(_FERPA_HIPAA, *texts)
+    receiving = directory.get(request.receiving_agency) if request.receiving_agency else None
+    receiving_family = (
+        (receiving.id, *directory.ancestors(receiving))
+        if receiving
+        else ((request.receiving_agency,) if request.receiving_agency else ())
+    )
+    immigration_agency = who.immigration_agency or bool(acting) or bool(stated.acting_for)
+    dhs = directory.within(who.agency, "US-DHS") or bool(
+        acting and (acting.agency is None or directory.within(acting.agency, "US-DHS"))
+    )
     administrative_immigration = bool(documents) and all(
         doc.immigration and not doc.court_issued and not doc.ambiguous for doc in documents
     )
@@ -282,10 +422,10 @@ def gather(
         "purpose_category": request.purpose_category or "unknown",
         "requester_level": level,
         "government_requester": level in GOVERNMENT_LEVELS,
-        "immigration_agency": who.immigration_agency,
-        "enforcement_component": who.enforcement_component,
+        "immigration_agency": immigration_agency,
+        "enforcement_component": who.enforcement_component or bool(acting and acting.enforcement),
         "third_party": not same,
-        "immigration_purpose_stated": stated.immigration,
+        "immigration_purpose_stated": stated.enforcement,
         "immigration_role_unclear": stated.role_unclear,
         "immigration_offense": offense.immigration,
         "immigration_law_claimed": law.immigration,
@@ -296,74 +436,136 @@ def gather(
         "only_administrative_immigration_process": administrative_immigration,
         "ambiguous_process": bool(ambiguous),
         "claimed_legal_requirement": bool(request.claimed_legal_requirement),
-        "facial_recognition": request.facial_recognition,
+        "facial_recognition": request.facial_recognition or bool(facial_text),
         "facial_recognition_authorized": bool(settings.facial_recognition_authorization),
         "database_access": database,
         "certification_current": certified,
         "person_in_interest": related.value == "self",
         "written_consent": related.value == "consent",
+        "agency_kind": settings.agency_kind,
+        "dhs_requester": dhs,
+        "subpoena_offered": bool(subpoenas),
+        "federal_court_process": bool(federal_court),
+        "open_records_request": bool(open_records),
+        "data_sharing_agreement": bool(data_sharing),
+        "election_request": bool(election),
+        "protected_education_or_health_records": bool(protected),
+        "receiving_agencies": receiving_family,
     }
-    because = {
-        "purpose_category": f"Stated as {request.purpose_category}."
-        if request.purpose_category
-        else "No purpose category was given.",
-        "requester_level": f"Stated as {requester_info.level}."
-        if requester_info.level
-        else (
-            f"From the agency directory: {who.agency.name}."
-            if who.agency
-            else "Not stated and not in the agency directory."
-        ),
-        "government_requester": f"The requester's level is {level}.",
-        "immigration_agency": who.because,
-        "enforcement_component": who.because,
-        "third_party": (
-            f"The requester is {request.receiving_agency} itself."
-            if same
-            else f"The requester is not the receiving agency ({request.receiving_agency})."
-            if request.receiving_agency
-            else "No receiving agency is named, so the requester is treated as a third party."
-        ),
-        "immigration_purpose_stated": stated.because,
-        "immigration_role_unclear": stated.because,
-        "immigration_offense": offense.because,
-        "immigration_law_claimed": law.because,
-        "criminal_investigation_details": (
-            "Case number or offence given."
-            if values["criminal_investigation_details"]
-            else "No case number or offence is given."
-        ),
-        "claimed_legal_requirement": (
-            f"Claims: {request.claimed_legal_requirement}."
-            if request.claimed_legal_requirement
-            else "No legal requirement is claimed."
-        ),
-        "facial_recognition": (
-            "A facial recognition search is requested."
-            if request.facial_recognition
-            else "No facial recognition search is requested."
-        ),
-        "court_process": " ".join(doc.because for doc in court)
-        or (
-            "No legal process was offered."
-            if not documents
-            else "None of the documents offered is court-issued."
-            + "".join(f" {doc.because}" for doc in unsigned)
-        ),
-        "only_administrative_immigration_process": " ".join(doc.because for doc in documents)
-        or "No legal process was offered.",
-        "ambiguous_process": " ".join(doc.because for doc in ambiguous)
-        or "Every document offered was identified.",
-        "database_access": f"Channel {request.channel or 'not stated'}{', bulk' if request.bulk else ''}.",
-        "certification_current": _certification_because(
-            request, age, certified, settings.certification_source
-        ),
-        "facial_recognition_authorized": (
-            f"Authorization recorded: {settings.facial_recognition_authorization}."
-            if settings.facial_recognition_authorization
-            else "No legislative authorization is recorded for this deployment."
-        ),
-        "person_in_interest": related.because,
-        "written_consent": related.because,
-    }
-    return Gathered(values=values, because=because, documents=documents, requester=who)
+    acting_because = (
+        f' The purpose says the request is made for {acting.name} ("{acting.quote}"), so the '
+        "requester is treated as that agency."
+        if acting and not who.immigration_agency
+        else f" {stated.because}"
+        if stated.acting_for and not who.immigration_agency
+        else ""
+    )
+
+    # The reasons are words for people: built only when a decision shows them (an
+    # explanation, a rule that quotes them), not for every decision made.
+    def because() -> dict[str, str]:
+        return {
+            "purpose_category": f"Stated as {request.purpose_category}."
+            if request.purpose_category
+            else "No purpose category was given.",
+            "requester_level": f"Stated as {requester_info.level}."
+            if requester_info.level
+            else (
+                f"From the agency directory: {who.agency.name}."
+                if who.agency
+                else "Not stated and not in the agency directory."
+            ),
+            "government_requester": f"The requester's level is {level}.",
+            "immigration_agency": who.because + acting_because,
+            "enforcement_component": who.because + acting_because,
+            "third_party": (
+                f"The requester is {request.receiving_agency} itself."
+                if same
+                else f"The requester is not the receiving agency ({request.receiving_agency})."
+                if request.receiving_agency
+                else "No receiving agency is named, so the requester is treated as a third party."
+            ),
+            "immigration_purpose_stated": (
+                "No immigration enforcement against the record's subject is stated. "
+                + stated.because
+                if stated.acting_for and not stated.enforcement
+                else stated.because
+            ),
+            "immigration_role_unclear": stated.because,
+            "immigration_offense": offense.because,
+            "immigration_law_claimed": law.because,
+            "criminal_investigation_details": (
+                "Case number or offence given."
+                if values["criminal_investigation_details"]
+                else "No case number or offence is given."
+            ),
+            "claimed_legal_requirement": (
+                f"Claims: {request.claimed_legal_requirement}."
+                if request.claimed_legal_requirement
+                else "No legal requirement is claimed."
+            ),
+            "facial_recognition": (
+                "A facial recognition search is requested."
+                if request.facial_recognition
+                else f'The purpose asks for a facial recognition search ("{facial_text}").'
+                if facial_text
+                else "No facial recognition search is requested."
+            ),
+            "court_process": " ".join(doc.because for doc in court)
+            or (
+                "No legal process was offered."
+                if not documents
+                else "None of the documents offered is court-issued."
+                + "".join(f" {doc.because}" for doc in unsigned)
+            ),
+            "only_administrative_immigration_process": " ".join(doc.because for doc in documents)
+            or "No legal process was offered.",
+            "ambiguous_process": " ".join(doc.because for doc in ambiguous)
+            or "Every document offered was identified.",
+            "database_access": f"Channel {request.channel or 'not stated'}{', bulk' if request.bulk else ''}.",
+            "certification_current": _certification_because(
+                request, age, certified, settings.certification_source
+            ),
+            "facial_recognition_authorized": (
+                f"Authorization recorded: {settings.facial_recognition_authorization}."
+                if settings.facial_recognition_authorization
+                else "No legislative authorization is recorded for this deployment."
+            ),
+            "person_in_interest": related.because,
+            "written_consent": related.because,
+            "agency_kind": f"This deployment is {KIND_NAMES[settings.agency_kind]}.",
+            "dhs_requester": (
+                "The requester is part of the Department of Homeland Security"
+                + (f" or acts for it ({acting.quote})." if acting else ".")
+                if dhs
+                else "The requester is not part of the Department of Homeland Security."
+            ),
+            "subpoena_offered": (
+                f"{len(subpoenas)} of the documents offered "
+                + ("is a subpoena." if len(subpoenas) == 1 else "are subpoenas.")
+                if subpoenas
+                else "No subpoena is offered."
+            ),
+            "federal_court_process": (
+                "A federal court issued the process offered."
+                if federal_court
+                else "No process offered was issued by a federal court."
+            ),
+            "open_records_request": _said(
+                open_records, "an open-records request", "CORA or the Criminal Justice Records Act"
+            ),
+            "data_sharing_agreement": _said(
+                data_sharing, "a data-sharing agreement", "a data-sharing agreement"
+            ),
+            "election_request": _said(election, "an election", "an election"),
+            "protected_education_or_health_records": _said(
+                protected, "FERPA or HIPAA records", "FERPA or HIPAA records"
+            ),
+            "receiving_agencies": (
+                f"Received by {', within '.join(receiving_family)}."
+                if receiving_family
+                else "No receiving agency is named."
+            ),
+        }
+
+    return Gathered(values=values, because=Reasons(because), documents=documents, requester=who)

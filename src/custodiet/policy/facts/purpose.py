@@ -124,6 +124,7 @@ ACTS: tuple[tuple[str, str], ...] = (
         "removal",
     ),
     (r"warrant\s+of\s+removal|ordered\s+removed|(?-i:I)-?(?:200|203|862)", "removal"),
+    (r"notices?\s+to\s+appear|(?-i:NTAs?)", "notice to appear"),
     (r"(?:form\s+)(?-i:I)-?205|(?-i:I)-?205\s+warrant", "removal"),
     (
         r"deport(?:s|ed|ing|ation|ations|able|ee|ees|aci[oó]n|aciones|ad[oa]s?|ar)?",
@@ -267,6 +268,17 @@ ROLES: dict[str, Role] = {
         'is read with "{cue}" nearby, in its everyday sense (not removal from the country)',
         "",
     ),
+    "requester": Role(
+        frozenset({_AGENCY}),
+        'is the requester or the agency it acts for ("{cue}"): the requester is treated as '
+        "that agency",
+        "",
+    ),
+    "business": Role(
+        frozenset({_AGENCY, _ACT}),
+        'names a business or contract ("{cue}"), not enforcement',
+        "",
+    ),
     "unclear": Role(
         frozenset({_OFFICER}),
         "",
@@ -274,6 +286,24 @@ ROLES: dict[str, Role] = {
         "subject or the one enforcing",
     ),
 }
+
+
+# The immigration agency is the requester or acts through it (contract 1.1: "an officer
+# acting under a 287(g) agreement or expressly on behalf of one of them"): phrases before
+# the agency's name, and after it. The agency directory reads the same phrases to treat
+# the requester as the agency it acts for (`Directory.acting_for`); this reader only keeps
+# such a mention from counting as enforcement against the record's subject.
+ACTING_BEFORE = (
+    r"on\s+behalf\s+of|acting\s+(?:for|on\s+behalf\s+of)"
+    r"|at\s+the\s+(?:request|direction|behest)\s+of|(?:requested|tasked|directed|referred|made)\s+by"
+    r"|assist(?:s|ed|ing|ance\s+(?:to|for))?|in\s+(?:support|assistance)\s+of|supporting|for"
+    r"|(?:working|partnering|partnered|jointly)\s+with|detailed\s+to|assigned\s+to"
+    r"|deputi[sz]ed\s+(?:by|with|as)|agreements?\s+with"
+)
+ACTING_AFTER = (
+    r"liaisons?|task\s+force|(?-i:TFOs?)|detailees?|designees?|partners?|agreements?"
+    r"|joint\s+(?:operations?|investigations?)|-?designated(?:\s+(?:deput(?:y|ies)|officers?))?"
+)
 
 
 class Cue(NamedTuple):
@@ -304,7 +334,7 @@ _HARMED = (
     r"|fired\s+(?:up)?on|stabbed|killed|murdered|injured|hurt|wounded|punched|kicked|bitten"
     r"|spat\s+(?:on|at)|threatened|harassed|stalked|doxx?ed|followed|targeted|menaced"
     r"|intimidated|robbed|kidnapp?ed|ambushed|vandali[sz]ed|damaged|burglarized|burgled"
-    r"|broken\s+into|set\s+on\s+fire"
+    r"|broken\s+into|set\s+on\s+fire|hospitali[sz]ed|taken\s+to\s+(?:a\s+|the\s+)?hospital"
 )
 _IMMIGRANTS = (
     r"(?:immigrants?|migrants?|refugees?|asylum\s+seekers?"
@@ -320,7 +350,24 @@ CUES: tuple[Cue, ...] = (
         "over",
     ),
     # Work that protects immigrants: the immigration words in the same sentence serve it.
-    Cue(r"notari(?:o|os|a|as)", "protected", "around", "sentence"),
+    # A notario's fraud on immigrants, prosecuted; not the notario's clients pursued.
+    Cue(
+        r"notari(?:o|os|a|as)\s+(?:fraud|scams?|schemes?|p[uú]blicos?)|(?:against|by|prosecut\w*"
+        r"|investigat\w*|charg\w*|su(?:e|ed|ing))\s+(?:an?\s+|the\s+)?notari(?:o|os|a|as)",
+        "protected",
+        "around",
+        "sentence",
+    ),
+    # The person's own immigration case, for which their lawyer asks.
+    Cue(
+        r"(?:cancellation|withholding)\s+of\s+(?:removal|deportation)|good\s+moral\s+character"
+        r"|(?:applications?|petitions?|motions?)\s+(?:for|to)\s+(?:cancellation|asylum|relief"
+        r"|adjustment|withholding|a\s+waiver|parole|a\s+stay|reopen)"
+        r"|(?:our|my)\s+client(?:'s|s'|s)?",
+        "protected",
+        "around",
+        "sentence",
+    ),
     Cue(
         r"(?:immigration|visa|asylum|green\s+card|citizenship)\s+(?:services?|consultants?"
         r"|consulting|preparers?|help)\s+(?:fraud|scams?)",
@@ -360,6 +407,15 @@ CUES: tuple[Cue, ...] = (
         r"|defen[cs]e|benefits?|applications?|petitions?|relief)|(?:deportation|removal)\s+"
         r"defen[cs]e|(?:asylum|naturalization|adjustment\s+of\s+status|green\s+card"
         r"|(?-i:DACA)|(?-i:TPS))\s+(?:applications?|petitions?|cases?|claims?|interviews?)",
+        "protected",
+        "around",
+        # Within the phrase only: "clients whose asylum applications were fraudulent, for
+        # referral to ICE" pursues them.
+        "nearby",
+    ),
+    Cue(
+        r"demand(?:s|ed|ing)?\s+(?:cash|money|payments?|\$\s*\d[\d,]*)"
+        r"|(?:to|would)\s+['\"‘“]?fix\s+(?:their|his|her|your)\s+(?:immigration\s+)?papers",
         "protected",
         "around",
         "sentence",
@@ -406,7 +462,8 @@ CUES: tuple[Cue, ...] = (
     Cue(
         r"assault(?:s|ed|ing)?(?:\s+(?:on|upon|of|against))?|attack(?:s|ed|ing)?"
         r"(?:\s+(?:on|upon|against))?|batter(?:y|ed)(?:\s+(?:on|of|upon))?"
-        r"|shoot(?:ing)?\s+(?:of|at)|shot(?:\s+at)?|fired\s+(?:up)?on|stabb(?:ed|ing)(?:\s+of)?"
+        r"|shoot(?:ing)?\s+(?:of|at)|shot(?:\s+at)?|fired\s+(?:up)?on|fired\s+(?:at|into)"
+        r"|shots\s+(?:were\s+)?fired\s+(?:at|into|on)|stabb(?:ed|ing)(?:\s+of)?"
         r"|kill(?:ed|ing)(?:\s+of)?|murder(?:s|ed|ing)?(?:\s+of)?|(?:homicide|death)\s+of"
         r"|struck|rammed|r[au]n\s+over|dragged|punched|kicked|injur(?:ed|ing)"
         r"|injur(?:y|ies)\s+to|wound(?:ed|ing)",
@@ -446,6 +503,7 @@ CUES: tuple[Cue, ...] = (
         r"|(?:unrelated|unconnected)\s+to|no\s+(?:connection|relation|link|nexus|involvement"
         r"|participation)\s+(?:to|with|by|of|from|in)"
         r"|not(?:\s+(?:for|by|from|with|involving|about|on\s+behalf\s+of|related\s+to"
+        r"|acting\s+(?:for|on\s+behalf\s+of|with)|assisting|working\s+(?:for|with)"
         r"|connected\s+(?:to|with)|part\s+of))?"
         rf"|{_NOT_A_NUMBER}no(?!\.)|never|without|nor|neither|none\s+of|non",
         "denied",
@@ -453,11 +511,31 @@ CUES: tuple[Cue, ...] = (
         "near",
     ),
     Cue(
+        r"(?:will|would|shall|must|may|can|is|are)\s*(?:not|n[o']t|never)\s+(?:be\s+)?"
+        r"(?:shared|disclosed|given|provided|released|passed(?:\s+on)?|sent|forwarded|used)"
+        r"\s+(?:with|to|by|for)",
+        "denied",
+        "ahead",
+        "next",
+    ),
+    Cue(
         r"(?:(?:is|are|was|were)\s*n[o']t|not)\s+(?:involved|a\s+party|requesting|asking"
         r"|the\s+requester)|uninvolved",
         "denied",
         "back",
         "near",
+    ),
+    # The immigration agency asks, or the requester acts for it.
+    Cue(ACTING_BEFORE, "requester", "ahead", "next"),
+    Cue(ACTING_AFTER, "requester", "back", "next"),
+    # The words name a business, a contract or a place of work: "an ICE detention
+    # contractor", "a CBP vendor" (an Inspector General's bribery case).
+    Cue(
+        r"(?:sub)?contractors?|vendors?|suppliers?|contracts?|procurements?|grants?|grantees?"
+        r"|concessionaires?|(?:private\s+)?(?:prison|detention)\s+(?:company|companies|operators?)",
+        "business",
+        "back",
+        "next",
     ),
     # Officers named beside an event that does not say what they were to it.
     Cue(
@@ -490,7 +568,7 @@ FILLERS = _word_set(
     officer officers agent agents deputy deputies employee employees official officials
     personnel staff member members agreement agreements program programs task force
     partnership contract contracts involvement participation including namely
-    specifically with of by from for to at in on as"""
+    specifically with of by from for to at in on as civil marked unmarked transport"""
 )
 # Words that end a cue's scope (ConText's termination terms), and words that join two
 # targets under one cue ("no 287(g) or ICE involvement") but end it after anything else.
@@ -544,6 +622,19 @@ class PurposeFacts:
     matched: tuple[str, ...]
     because: str
     role_unclear: bool = False
+    # Immigration agencies named as the requester or the agency it acts for ("on behalf of
+    # ICE"): immigration-related, but not enforcement against the record's subject, so the
+    # policy engine treats the requester as that agency instead (the monitor flags both).
+    acting_for: tuple[str, ...] = ()
+
+    @property
+    def enforcement(self) -> bool:
+        """Immigration enforcement against the record's subject is stated."""
+        return self.immigration and not (self.acting_for and not self.matched_enforcement)
+
+    @property
+    def matched_enforcement(self) -> bool:
+        return any(word not in self.acting_for for word in self.matched)
 
 
 @dataclass(frozen=True, slots=True)
@@ -616,7 +707,7 @@ def _reach(
     overlaps = c_start < t_end and t_start < c_end
     if cue.scope == "over" or overlaps:
         # A cue's own words cover a target ("deportation defense") or only touch it.
-        return (True, "") if overlaps and cue.scope in ("over", "sentence") else None
+        return (True, "") if overlaps and cue.scope in ("over", "sentence", "nearby") else None
     if not ROLES[cue.role].applies_to & categories:
         return None
     ahead = c_end <= t_start
@@ -713,11 +804,22 @@ def _purpose(text: str) -> PurposeFacts:
         return PurposeFacts(False, (), "No purpose was stated.")
     mentions = _read(text)
     counted = [(m.written, m.label) for m in mentions if m.role is None]
+    acting = [m for m in mentions if m.role == "requester"]
+    acting_for = tuple(dict.fromkeys(m.written for m in acting))
     if counted:
         return PurposeFacts(
             True,
-            tuple(dict.fromkeys(written for written, _ in counted)),
+            tuple(dict.fromkeys(written for written, _ in counted)) + acting_for,
             f"The text mentions {_listing(counted)}, which is immigration enforcement.",
+            acting_for=acting_for,
+        )
+    if acting:
+        details = "; ".join(dict.fromkeys(_role_said(m) for m in acting))
+        return PurposeFacts(
+            True,
+            acting_for,
+            f"The request is made for an immigration agency: {details}.",
+            acting_for=acting_for,
         )
     doubtful = [m for m in mentions if not m.clear]
     if doubtful:

@@ -24,7 +24,7 @@ from typing import Any
 
 from simpleeval import EvalWithCompoundTypes
 
-from custodiet.policy.facts.gather import FACTS
+from custodiet.policy.facts.gather import AGENCY_KINDS, FACTS
 from custodiet.policy.model import OBLIGATIONS, OUTCOMES, RECORDS, Request
 
 PACKS_DIR = Path(__file__).resolve().parent
@@ -70,9 +70,28 @@ class Condition:
 
 @dataclass(frozen=True)
 class Term:
+    """A named idea over facts, with what it means when it holds and when it does not."""
+
     name: str
     when: Condition
     means: str
+    means_not: str
+    means_es: str = ""
+    means_not_es: str = ""
+
+    def meaning(self, value: bool, language: str = "en") -> str:
+        if language == "es":
+            return (self.means_es if value else self.means_not_es) or self.meaning(value)
+        return self.means if value else self.means_not
+
+
+@dataclass(frozen=True)
+class Addendum:
+    """A sentence a rule's explanation carries only when its condition holds for the request."""
+
+    when: Condition
+    text: str
+    text_es: str = ""
 
 
 @dataclass(frozen=True)
@@ -93,18 +112,34 @@ class Rule:
     reportable: bool | None = None
     # Facts whose reasons complete the explanation ("what was unclear"), in this order.
     details: tuple[str, ...] = ()
+    explanation_es: str = ""
+    addenda: tuple[Addendum, ...] = ()
+    # The kinds of agency the rule binds, each from its date (the layer's `binds`).
+    binds: Mapping[str, dt.date] = field(default_factory=dict)
 
-    def in_force(self, on: dt.date) -> bool:
-        return self.start <= on <= self.end
+    def in_force(self, on: dt.date, kind: str = "state") -> bool:
+        if not self.start <= on <= self.end:
+            return False
+        bound_from = self.binds.get(kind)
+        return bound_from is not None and bound_from <= on
 
 
 @dataclass(frozen=True)
 class Layer:
+    """A law or guidance in force from a date.
+
+    `binds` names the kinds of agency it binds and from when: Colorado's guidance bound
+    executive agencies only, SB21-131 state agencies, and SB25-276 extended Article 74 to
+    local governments and the judicial and legislative branches. Without a `[layer.binds]`
+    table a layer binds every kind from its own date.
+    """
+
     id: str
     name: str
     citation: str
     start: dt.date
     end: dt.date
+    binds: Mapping[str, dt.date] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -120,7 +155,10 @@ class Pack:
     baseline_until: dt.date | None = None
     # The agency's IANA time zone ("America/Denver"); None reads a timestamp's own date.
     time_zone: str | None = None
-    _in_force_cache: dict[dt.date, tuple[tuple[Term, ...], tuple[Rule, ...]]] = field(
+    _periods: dict[
+        tuple[tuple[int, ...], tuple[int, ...]], tuple[tuple[Term, ...], tuple[Rule, ...]]
+    ] = field(default_factory=dict, compare=False, repr=False)
+    _in_force_cache: dict[tuple[dt.date, str], tuple[tuple[Term, ...], tuple[Rule, ...]]] = field(
         default_factory=dict, compare=False, repr=False
     )
 
@@ -133,23 +171,39 @@ class Pack:
         law decides it, whatever offset the timestamp was written in."""
         return request.received_on_in(self.zone)
 
-    def in_force(self, on: dt.date) -> tuple[tuple[Term, ...], tuple[Rule, ...]]:
-        """The terms and rules that decide a request received on `on`.
+    def rule(self, rule_id: str, on: dt.date | None = None) -> Rule | None:
+        """The rule with this id (the version in force on `on`, when it was amended)."""
+        found = None
+        for rule in (*self.rules, *(self.baseline.rules if self.baseline else ())):
+            if rule.id == rule_id:
+                if on is None or rule.start <= on <= rule.end:
+                    return rule
+                found = found or rule
+        return found
+
+    def in_force(
+        self, on: dt.date, kind: str = "state"
+    ) -> tuple[tuple[Term, ...], tuple[Rule, ...]]:
+        """The terms and rules that decide a request received on `on` by an agency of `kind`.
 
         Before `baseline_until` the baseline's rules decide alone: the state's layers did
         not exist yet, and its rules restate the baseline's limits where they matter. The
         state's terms still apply, since they only name things (`immigration_related`)
         that reports count whatever the date.
         """
-        cached = self._in_force_cache.get(on)
+        cached = self._in_force_cache.get((on, kind))
         if cached is not None:
             return cached
         if self.baseline is not None and self.baseline_until and on < self.baseline_until:
-            baseline_terms, baseline_rules = self.baseline.in_force(on)
+            baseline_terms, baseline_rules = self.baseline.in_force(on, kind)
             result = (baseline_terms + self.terms, baseline_rules)
         else:
-            result = (self.terms, tuple(rule for rule in self.rules if rule.in_force(on)))
-        self._in_force_cache[on] = result
+            result = (self.terms, tuple(rule for rule in self.rules if rule.in_force(on, kind)))
+        # Every day of a period between two changes of the law gets the very same tuples,
+        # so that what is built from them once (the compiled rule stage) serves them all.
+        key = (tuple(id(term) for term in result[0]), tuple(id(rule) for rule in result[1]))
+        result = self._periods.setdefault(key, result)
+        self._in_force_cache[(on, kind)] = result
         return result
 
 
@@ -175,6 +229,8 @@ def parse_condition(source: str, *, known: set[str], where: str) -> Condition:
     checker.names = dict.fromkeys(known, False) | {
         "purpose_category": "unknown",
         "requester_level": "unknown",
+        "agency_kind": "state",
+        "receiving_agencies": (),
     }
     try:
         checker.eval(text, previously_parsed=parsed)
@@ -214,6 +270,50 @@ def _load_toml(path: Path) -> dict[str, Any]:
         raise PackError(f"{path}: not valid TOML: {exc}") from None
 
 
+def _optional_text(table: Mapping[str, Any], key: str, where: str) -> str:
+    value = table.get(key, "")
+    if not isinstance(value, str):
+        raise PackError(f"{where}: '{key}' must be text")
+    return " ".join(value.split())
+
+
+def _addenda(raw: Mapping[str, Any], known: set[str], where: str) -> tuple[Addendum, ...]:
+    items = raw.get("addendum", [])
+    if not isinstance(items, list):
+        raise PackError(f"{where}: 'addendum' must be a list of tables")
+    return tuple(
+        Addendum(
+            when=parse_condition(
+                _text(item, "when", f"{where}, addendum {n}"),
+                known=known,
+                where=f"{where}, addendum {n}",
+            ),
+            text=_text(item, "text", f"{where}, addendum {n}"),
+            text_es=_optional_text(item, "text_es", f"{where}, addendum {n}"),
+        )
+        for n, item in enumerate(items, start=1)
+    )
+
+
+def _binds(raw_layer: Mapping[str, Any], start: dt.date, where: str) -> dict[str, dt.date]:
+    table = raw_layer.get("binds")
+    if table is None:
+        return dict.fromkeys(AGENCY_KINDS, start)
+    if not isinstance(table, dict) or not table:
+        raise PackError(f"{where}: 'binds' must be a table of agency kinds and dates")
+    unknown = sorted(set(table) - set(AGENCY_KINDS))
+    if unknown:
+        raise PackError(
+            f"{where}: 'binds' names unknown agency kinds: {', '.join(unknown)} "
+            f"(known: {', '.join(AGENCY_KINDS)})"
+        )
+    binds = {kind: _date(day, f"{where}, binds.{kind}") for kind, day in table.items()}
+    early = sorted(kind for kind, day in binds.items() if day < start)
+    if early:
+        raise PackError(f"{where}: binds {', '.join(early)} before the layer's 'from' {start}")
+    return binds
+
+
 def _parse_rule(raw: Mapping[str, Any], *, layer: Layer, known: set[str], where: str) -> Rule:
     rule_id = raw.get("id")
     if not isinstance(rule_id, str) or not rule_id:
@@ -244,6 +344,9 @@ def _parse_rule(raw: Mapping[str, Any], *, layer: Layer, known: set[str], where:
         records=_strings(raw, "records", RECORDS, where),
         reportable=raw.get("reportable"),
         details=_strings(raw, "details", tuple(FACTS), where),
+        explanation_es=_optional_text(raw, "explanation_es", where),
+        addenda=_addenda(raw, when_known, where),
+        binds=layer.binds,
     )
     if effect == "obligation" and not rule.obligations:
         raise PackError(f"{where}: an obligation rule must list 'obligations'")
@@ -292,23 +395,36 @@ def load_pack(directory: Path, *, resolve: Callable[[str], Pack] | None = None) 
                 name,
                 parse_condition(_text(raw, "when", term_where), known=known, where=term_where),
                 _text(raw, "means", term_where),
+                _text(raw, "means_not", term_where),
+                _optional_text(raw, "means_es", term_where),
+                _optional_text(raw, "means_not_es", term_where),
             )
         )
         known.add(name)
 
     whole = Layer(
-        meta.get("id", directory.name), _text(meta, "name", where), "", dt.date.min, _FAR_FUTURE
+        meta.get("id", directory.name),
+        _text(meta, "name", where),
+        "",
+        dt.date.min,
+        _FAR_FUTURE,
+        dict.fromkeys(AGENCY_KINDS, dt.date.min),
     )
     layers: list[Layer] = []
     rules: list[Rule] = []
-    first_seen: dict[str, Path] = {}
+    first_seen: dict[str, list[tuple[Rule, Path]]] = {}
 
     def add(rule: Rule, path: Path) -> None:
-        if rule.id in first_seen:
-            raise PackError(
-                f"{path}: rule id {rule.id} is used twice (first in {first_seen[rule.id].name})"
-            )
-        first_seen[rule.id] = path
+        # An amended provision keeps its id: the same rule may appear again with new text
+        # from a later date, so long as no two versions are in force on the same day.
+        for earlier, earlier_path in first_seen.get(rule.id, []):
+            if rule.start <= earlier.end and earlier.start <= rule.end:
+                raise PackError(
+                    f"{path}: rule id {rule.id} is used twice for the same dates "
+                    f"(first in {earlier_path.name}); an amended version must start after "
+                    f"the earlier one's 'until'"
+                )
+        first_seen.setdefault(rule.id, []).append((rule, path))
         rules.append(rule)
 
     for raw in manifest.get("rule", []):
@@ -320,14 +436,16 @@ def load_pack(directory: Path, *, resolve: Callable[[str], Pack] | None = None) 
         raw_layer = data.get("layer")
         if not isinstance(raw_layer, dict):
             raise PackError(f"{path}: a [layer] table is required")
+        start = _date(raw_layer.get("from"), f"{path}, layer 'from'")
         layer = Layer(
             id=_text(raw_layer, "id", str(path)),
             name=_text(raw_layer, "name", str(path)),
             citation=_text(raw_layer, "citation", str(path)),
-            start=_date(raw_layer.get("from"), f"{path}, layer 'from'"),
+            start=start,
             end=_date(raw_layer["until"], f"{path}, layer 'until'")
             if "until" in raw_layer
             else _FAR_FUTURE,
+            binds=_binds(raw_layer, start, f"{path}, layer"),
         )
         layers.append(layer)
         for raw in data.get("rule", []):
