@@ -258,7 +258,7 @@ def test_the_officer_and_the_process_are_recorded_before_the_release(
     client = signed_in(clerk)
     url = f"/cases/{case.request.public_id}/"
     officer = {
-        "officer-officer_name": "Special Agent R. Diaz",
+        "officer-officer_name": "Special Agent R. Example",
         "officer-officer_agency": "Homeland Security Investigations",
         "officer-badge_number": "4471",
     }
@@ -276,10 +276,10 @@ def test_the_officer_and_the_process_are_recorded_before_the_release(
     assert client.post(f"{url}officer/", {**officer, "officer-process": upload}).status_code == 302
     document = case.documents.get()
     event = case.request.events.get(kind="obligation.recorded")
-    assert event.payload["officer_name"] == "Special Agent R. Diaz"
+    assert event.payload["officer_name"] == "Special Agent R. Example"
     assert event.payload["badge_number"] == "4471"
     assert event.payload["document_sha256"] == [document.sha256]
-    assert "lead officer Special Agent R. Diaz, Homeland Security Investigations, badge 4471" in (
+    assert "lead officer Special Agent R. Example, Homeland Security Investigations, badge 4471" in (
         text(client.get(url))
     )
     assert client.post(f"{url}release/").status_code == 302
