@@ -279,8 +279,9 @@ def test_the_officer_and_the_process_are_recorded_before_the_release(
     assert event.payload["officer_name"] == "Special Agent R. Example"
     assert event.payload["badge_number"] == "4471"
     assert event.payload["document_sha256"] == [document.sha256]
-    assert "lead officer Special Agent R. Example, Homeland Security Investigations, badge 4471" in (
-        text(client.get(url))
+    assert (
+        "lead officer Special Agent R. Example, Homeland Security Investigations, badge 4471"
+        in (text(client.get(url)))
     )
     assert client.post(f"{url}release/").status_code == 302
     case.refresh_from_db()

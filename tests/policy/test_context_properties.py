@@ -145,7 +145,11 @@ ELIGIBLE = [
     },
     {
         "received_at": "2025-09-01T09:00:00-06:00",
-        "requester": {"name": "Pat Resident", "organization": "Pat Resident", "relationship": "self"},
+        "requester": {
+            "name": "Pat Resident",
+            "organization": "Pat Resident",
+            "relationship": "self",
+        },
         "records_requested": ["driving_record"],
         "purpose": "My own driving record",
     },

@@ -45,6 +45,8 @@ CANDIDATE_STEMS = (
     r"\bi-?247",
     r"\bi-?20[035]",
     r"\bi-?862",
+    r"\bnotices?\W+to\W+appear",
+    r"\bnta",
     r"\bremov",
     r"\bdeport",
     r"\bstatus",
