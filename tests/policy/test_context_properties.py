@@ -1,6 +1,6 @@
 """Properties of reading in context (issue: decisions that hold up against real requests).
 
-Whatever the rest of a request says:
+Whatever else a request says:
 - a sentence that names immigration authorities in a role other than enforcement (a
   victim, a suspect, a denial, another sense of a word) never turns an eligible request
   into a refusal;
@@ -57,20 +57,6 @@ STATE_COURT_ORDER = {
 
 def _decide(data: dict[str, Any]) -> Any:
     return decide(parse_request(data), get_pack("us-co"))
-
-
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(valid_request, st.sampled_from(OTHER_ROLES))
-def test_naming_ice_in_another_role_never_turns_eligible_into_refusal(
-    data: dict[str, Any], sentence: str
-) -> None:
-    before = _decide(data)
-    assume(before.outcome == "eligible")
-    purpose = data.get("purpose") or ""
-    longer = f"{purpose}\n{sentence}" if purpose else sentence
-    assume(len(longer) <= PURPOSE_LIMIT)
-    after = _decide({**data, "purpose": longer})
-    assert after.outcome != "refuse", [(r.rule, r.explanation) for r in after.reasons]
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -156,11 +142,27 @@ ELIGIBLE = [
 ]
 
 
-@settings(max_examples=200, deadline=None)
-@given(st.sampled_from(ELIGIBLE), st.lists(st.sampled_from(OTHER_ROLES), min_size=1, max_size=3))
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(ELIGIBLE),
+    st.lists(st.sampled_from(OTHER_ROLES), min_size=1, max_size=3),
+    st.lists(st.sampled_from(["address", "photo", "phone", "driving_record"]), max_size=3),
+    st.dates(min_value=dt.date(2020, 5, 20), max_value=dt.date(2026, 12, 1)),
+    st.sampled_from(["email", "mail", "phone", "portal", None]),
+)
 def test_eligible_requests_stay_so_whatever_other_roles_of_ice_they_mention(
-    data: dict[str, Any], sentences: list[str]
+    base: dict[str, Any],
+    sentences: list[str],
+    records: list[str],
+    day: dt.date,
+    channel: str | None,
 ) -> None:
+    data = {
+        **base,
+        "received_at": f"{day.isoformat()}T10:00:00-06:00",
+        "records_requested": list(dict.fromkeys([*base["records_requested"], *records])),
+        "channel": channel,
+    }
     assert _decide(data).outcome == "eligible"
     after = _decide({**data, "purpose": "\n".join([data["purpose"], *sentences])})
     assert after.outcome != "refuse", [(r.rule, r.explanation) for r in after.reasons]

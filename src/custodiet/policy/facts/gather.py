@@ -476,8 +476,8 @@ def gather(
                 else "Not stated and not in the agency directory."
             ),
             "government_requester": f"The requester's level is {level}.",
-            "immigration_agency": who.because + acting_because,
-            "enforcement_component": who.because + acting_because,
+            "immigration_agency": acting_because.strip() or who.because,
+            "enforcement_component": acting_because.strip() or who.because,
             "third_party": (
                 f"The requester is {request.receiving_agency} itself."
                 if same
