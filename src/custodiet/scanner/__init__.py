@@ -5,6 +5,14 @@ Framework-free (DuckDB, the agency directory and the purpose vocabulary of
 alike. `custodiet.monitor` stores what it finds for the privacy officer.
 """
 
-from custodiet.scanner.scan import Partner, Scan, ScanContext, ScanError, Summary, scan
+from custodiet.scanner.scan import (
+    Partner,
+    Scan,
+    ScanContext,
+    ScanError,
+    Summary,
+    scan,
+    show_layout,
+)
 
-__all__ = ["Partner", "Scan", "ScanContext", "ScanError", "Summary", "scan"]
+__all__ = ["Partner", "Scan", "ScanContext", "ScanError", "Summary", "scan", "show_layout"]

@@ -7,15 +7,22 @@ reported with every original column unchanged.
 
 The canonical layout is the project's own: any system's log converted to these columns can
 be scanned with `--format canonical` (CSV, JSON Lines or Parquet).
+
+Any other header is read by what its columns mean (`recognise`): their names, folded, are
+looked up in columns.toml, and a header that cannot be mapped is refused with the
+`--columns` option that would map it.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import gzip
 import io
-from collections.abc import Sequence
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,7 +42,9 @@ CANONICAL: tuple[tuple[str, str], ...] = (
 )
 CANONICAL_COLUMNS = tuple(name for name, _ in CANONICAL)
 
-# Timestamps as the known systems write them, tried in order after ISO 8601.
+# Timestamps as the known systems write them, tried in order after ISO 8601, once their
+# commas are dropped ("11/14/2025, 09:53:36 AM", "Jun 18, 2025, 10:20 AM"). Each is also
+# tried with fractions of a second, and with a UTC offset after it (`time_sql`).
 TIME_FORMATS = (
     "%Y-%m-%d %H:%M:%S",
     "%Y-%m-%d %H:%M",
@@ -43,23 +52,74 @@ TIME_FORMATS = (
     "%m/%d/%Y %I:%M %p",
     "%m/%d/%Y %H:%M:%S",
     "%m/%d/%Y %H:%M",
-    "%b %d, %Y %I:%M:%S %p",
-    "%b %d, %Y %I:%M %p",
-    "%b %d, %Y, %I:%M %p",
+    "%b %d %Y %I:%M:%S %p",
+    "%b %d %Y %I:%M %p",
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Names:
+    """columns.toml: the names exports give each canonical column, and the zone words."""
+
+    canonical: dict[str, str]  # folded name -> canonical column
+    kept: frozenset[str]  # folded names of columns known to be kept as they are
+    cues: dict[str, tuple[str, ...]]  # canonical column -> words hinting at it
+    zones: dict[str, str]  # zone word (upper case) -> UTC offset
+
+
+def fold(name: str) -> str:
+    """A column name without case, spaces, underscores or punctuation: how names compare."""
+    return "".join(ch for ch in name.casefold() if ch.isalnum())
+
+
+@functools.cache
+def names() -> Names:
+    with (Path(__file__).with_name("columns.toml")).open("rb") as handle:
+        data = tomllib.load(handle)
+    canonical: dict[str, str] = {}
+    for column, spellings in data["canonical"].items():
+        if column not in CANONICAL_COLUMNS:
+            raise ValueError(f"columns.toml: {column!r} is not a canonical column")
+        for spelling in [column, *spellings]:
+            if canonical.setdefault(fold(spelling), column) != column:
+                raise ValueError(f"columns.toml: {spelling!r} names two columns")
+    return Names(
+        canonical=canonical,
+        kept=frozenset(fold(n) for n in data["kept"]["names"]),
+        cues={column: tuple(words) for column, words in data["cues"].items()},
+        zones={word.upper(): offset for word, offset in data["zones"].items()},
+    )
 
 
 def time_sql(expr: str) -> str:
     """A DuckDB expression reading `expr` as an instant (TIMESTAMPTZ), NULL when it cannot.
 
-    The session's TimeZone is the agency's: a time with an offset or "Z" is that instant,
-    a time without one is read as the agency's wall-clock time.
+    The session's TimeZone is the agency's: a time with an offset, "Z" or a zone word
+    (columns.toml) is that instant, a time without one is read as the agency's wall-clock
+    time.
     """
-    formats = ", ".join(f"'{f}'" for f in TIME_FORMATS)
+    # Formats that fail cost as much as the one that reads, and regular expressions more:
+    # the fractions come after every plain format, and only a time that ends in an offset
+    # or a zone word is tried with the formats that end in an offset.
+    plain = [*TIME_FORMATS, *(f.replace("%S", "%S.%f") for f in TIME_FORMATS if "%S" in f)]
+    zoned = _sql_list([f"{f} %z" for f in plain])
     text = f"trim({expr})"
+    bare = f"replace({text}, ',', '')"
+    last = f"upper(split_part({bare}, ' ', -1))"
+    # A map, not a CASE: CASE x WHEN ... works x out again for every WHEN.
+    zones = ", ".join(f"'{w}': '{o}'" for w, o in names().zones.items())
+    offset = f"MAP {{{zones}}}[{last}]"
+    before_last = f"rtrim(left({bare}, length({bare}) - length({last})))"
     return (
-        f"coalesce(try_cast({text} AS TIMESTAMPTZ), try_strptime({text}, [{formats}])::TIMESTAMPTZ)"
+        f"coalesce(try_cast({text} AS TIMESTAMPTZ), CASE "
+        f"WHEN {offset} IS NOT NULL THEN try_strptime({before_last} || ' ' || {offset}, {zoned}) "
+        f"WHEN left({last}, 1) IN ('+', '-') THEN try_strptime({bare}, {zoned}) "
+        f"ELSE try_strptime({bare}, {_sql_list(plain)})::TIMESTAMPTZ END)"
     )
+
+
+def _sql_list(items: Sequence[str]) -> str:
+    return "[" + ", ".join(f"'{item}'" for item in items) + "]"
 
 
 # Switch messages: KEY.SENDER_ORI.DESTINATION.TXT FIELD/value.FIELD/value... Each is read
@@ -221,18 +281,27 @@ def normalise(name: str) -> str:
     return " ".join(name.strip().lower().split())
 
 
-def match(header: Sequence[str], family: str | None = None) -> Layout:
-    """The layout whose columns are exactly `header` (case and spacing aside)."""
+def match(
+    header: Sequence[str], family: str | None = None, columns: Mapping[str, str] | None = None
+) -> Layout:
+    """The layout of a file with this header: a known one whose columns are exactly
+    `header` (case and spacing aside), else its columns recognised by name (`recognise`),
+    with `columns` (canonical -> their column, from --columns) named by hand."""
+    if columns:
+        if family == "switch":
+            raise LayoutError("--columns: a message-switch log has a layout of its own")
+        return recognise(header, family, columns)
     names = tuple(normalise(h) for h in header)
     candidates = [lay for lay in LAYOUTS if family is None or lay.family == family]
     for layout in candidates:
         if names == layout.header:
             return layout
-    # The canonical layout may leave out its optional columns and order them freely.
     # The canonical layout may leave out its optional columns, order them freely, and
     # carry columns of its own, which are kept as they are but not read.
     if family in (None, "canonical") and "occurred_at" in names and len(set(names)) == len(names):
         return canonical_subset(names)
+    if family != "switch":
+        return recognise(header, family, {})
     wanted = "; ".join(f"{lay.name}: {', '.join(lay.header)}" for lay in candidates)
     raise LayoutError(f"the header ({', '.join(header)}) matches no known layout ({wanted})")
 
@@ -261,6 +330,154 @@ def canonical_subset(names: tuple[str, ...]) -> Layout:
         # A log that records no reason is not a log of searches without one.
         reason_given="true" if "reason" in names else "false",
     )
+
+
+# A header recognised by name must give these: when an access happened, and the reason
+# stated, which is what a search audit is read for. A reason column the table does not know
+# must not be read as "no reason given"; named by hand, only the time is required.
+REQUIRED = ("occurred_at", "reason")
+
+
+def recognise(header: Sequence[str], family: str | None, columns: Mapping[str, str]) -> Layout:
+    """The header's columns mapped onto the canonical ones by their names (columns.toml),
+    `columns` (canonical -> their column) first; the rest are kept as they are."""
+    table = names()
+    sources: dict[str, int] = {}
+    for canonical, theirs in columns.items():
+        if canonical not in CANONICAL_COLUMNS:
+            raise LayoutError(
+                f"--columns: {canonical!r} is not a canonical column "
+                f"({', '.join(CANONICAL_COLUMNS)})"
+            )
+        found = [i for i, h in enumerate(header) if h == theirs] or [
+            i for i, h in enumerate(header) if fold(h) == fold(theirs)
+        ]
+        if not found:
+            raise LayoutError(
+                f"--columns: {canonical}={theirs!r}: the header has no column {theirs!r} "
+                f"(its columns: {', '.join(header)})"
+            )
+        sources[canonical] = found[0]
+    named = set(sources.values())
+    seen: dict[str, list[int]] = {}
+    unknown: list[str] = []
+    for i, column in enumerate(header):
+        if i in named:
+            continue
+        meaning = table.canonical.get(fold(column))
+        if meaning is None:
+            if fold(column) not in table.kept:
+                unknown.append(column)
+        elif meaning not in sources:
+            seen.setdefault(meaning, []).append(i)
+    ambiguous = {c: found for c, found in seen.items() if len(found) > 1}
+    sources |= {c: found[0] for c, found in seen.items() if len(found) == 1}
+    required = REQUIRED[:1] if columns else REQUIRED
+    missing = [c for c in required if c not in sources]
+    if missing or ambiguous:
+        raise LayoutError(_unmapped(header, sources, missing, ambiguous, unknown))
+    kind = family or "alpr"
+    mapping = {c: _column_sql(c, i) for c, i in sources.items()}
+    if "system" not in mapping and kind == "alpr":
+        mapping["system"] = "'alpr'"
+    return Layout(
+        name="recognised",
+        family=kind,
+        title="columns recognised by name",
+        header=tuple(normalise(h) for h in header),
+        mapping=mapping,
+        reason_given="true" if "reason" in sources else "false",
+    )
+
+
+def _column_sql(canonical: str, index: int) -> str:
+    if canonical == "occurred_at":
+        return time_sql(f"c{index}")
+    if canonical == "ori":
+        return f"upper(trim(c{index}))"
+    if canonical == "reason":
+        return f"c{index}"
+    return f"trim(c{index})"
+
+
+def _unmapped(
+    header: Sequence[str],
+    sources: Mapping[str, int],
+    missing: Sequence[str],
+    ambiguous: Mapping[str, Sequence[int]],
+    unknown: Sequence[str],
+) -> str:
+    """The one message for a header that cannot be mapped, with the option that would."""
+    recognised = (
+        ", ".join(f"{c} <- {header[sources[c]]}" for c in CANONICAL_COLUMNS if c in sources)
+        or "nothing"
+    )
+    lines = [
+        f"the header ({', '.join(header)}) matches no known layout and its columns cannot be "
+        "mapped by name",
+        f"  recognised: {recognised}",
+    ]
+    if missing:
+        lines.append(f"  missing: {', '.join(missing)}")
+    for canonical, found in ambiguous.items():
+        lines.append(f"  ambiguous: {canonical} could be {' or '.join(header[i] for i in found)}")
+    if unknown:
+        lines.append(f"  not recognised: {', '.join(unknown)}")
+    suggestion: dict[str, str] = {}
+    free = list(unknown)
+    for canonical in missing:
+        cues = names().cues.get(canonical, ())
+        guess = next((u for u in free if any(cue in fold(u) for cue in cues)), None)
+        if guess is None and len(missing) == 1 and len(free) == 1:
+            guess = free[0]
+        if guess is not None:
+            free.remove(guess)
+        suggestion[canonical] = guess or "Their Column"
+    for canonical, found in ambiguous.items():
+        suggestion[canonical] = header[found[0]]
+    option = ",".join(f'{c}="{theirs}"' for c, theirs in suggestion.items())
+    lines.append(f"  map it by hand: --columns {option}")
+    return "\n".join(lines)
+
+
+def parse_columns(text: str) -> dict[str, str]:
+    """--columns "canonical=Their Column,...": their names may hold commas and spaces."""
+    mapping: dict[str, str] = {}
+    for part in re.split(r",\s*(?=[A-Za-z_]+\s*=)", text.strip()):
+        canonical, equals, theirs = part.partition("=")
+        canonical, theirs = canonical.strip(), theirs.strip().strip('"').strip()
+        if not equals or not theirs:
+            raise ValueError(f"--columns: {part!r} is not canonical=Their Column")
+        if canonical not in CANONICAL_COLUMNS:
+            raise ValueError(
+                f"--columns: {canonical!r} is not a canonical column "
+                f"({', '.join(CANONICAL_COLUMNS)})"
+            )
+        if canonical in mapping:
+            raise ValueError(f"--columns: {canonical!r} is named twice")
+        mapping[canonical] = theirs
+    return mapping
+
+
+def describe(layout: Layout, header: Sequence[str]) -> str:
+    """The mapping a scan would use: canonical <- their column, and the columns kept."""
+    used: set[int] = set()
+    lines = [f"layout: {layout.name} ({layout.title})"]
+    for canonical in CANONICAL_COLUMNS:
+        sql = layout.mapping.get(canonical)
+        if sql is None:
+            continue
+        # A value the mapping reads through the prelude reads the prelude's columns.
+        read = [sql, *(p for n, p in layout.prelude.items() if re.search(rf"\b{n}\.", sql))]
+        indices = sorted({int(n) for text in read for n in re.findall(r"\bc(\d+)\b", text)})
+        used.update(indices)
+        if indices:
+            lines.append(f"  {canonical} <- {', '.join(header[i] for i in indices)}")
+        else:
+            lines.append(f"  {canonical} = {sql}")
+    kept = [column for i, column in enumerate(header) if i not in used]
+    lines.append(f"kept as is: {', '.join(kept) or 'none'}")
+    return "\n".join(lines)
 
 
 def is_gzip(path: Path) -> bool:

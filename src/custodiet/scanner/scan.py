@@ -23,7 +23,7 @@ import json
 import re
 import tempfile
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -126,6 +126,7 @@ class Scan:
         paths: Sequence[Path],
         *,
         family: str | None = None,
+        columns: Mapping[str, str] | None = None,
         context: ScanContext | None = None,
         progress: Progress | None = None,
         workdir: Path | None = None,
@@ -155,6 +156,8 @@ class Scan:
         self.files: list[ScannedFile] = []
         # The line of each text file's first record: 2 under a CSV header, 1 in JSON Lines.
         self._first_line: dict[int, int] = {}
+        # Canonical column -> the files' column, named by hand (--columns).
+        self._columns = dict(columns or {})
         try:
             self._load_all([Path(p) for p in paths], family)
             self._identify()
@@ -220,7 +223,7 @@ class Scan:
             if layouts.is_json_lines(path):
                 return self._load_json_lines(index, path, family)
             header = layouts.read_header(path)
-            layout = layouts.match(header, family)
+            layout = layouts.match(header, family, self._columns)
             compression = "gzip" if layouts.is_gzip(path) else "none"
         except LayoutError as exc:
             where = f"{path}:{exc.line}" if exc.line else f"{path}"
@@ -253,7 +256,7 @@ class Scan:
                 "DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]
             ).fetchall()
         ]
-        layout = layouts.match(names, family or "canonical")
+        layout = layouts.match(names, family or "canonical", self._columns)
         select = ", ".join(f"{_quote(n)}::VARCHAR AS c{i}" for i, n in enumerate(names))
         self._execute(
             f"CREATE TABLE raw_{index} AS SELECT {select} FROM read_parquet(?)",
@@ -300,7 +303,7 @@ class Scan:
         ]
         if not names:
             raise ScanError([f"{path}: no records (the file is empty)"])
-        layout = layouts.match(names, family or "canonical")
+        layout = layouts.match(names, family or "canonical", self._columns)
         extract = ", ".join(
             f"json_extract_string(line, {_literal('$.' + json.dumps(name))}) AS c{i}"
             for i, name in enumerate(names)
@@ -356,16 +359,22 @@ class Scan:
     def _check_rows(self, index: int, scanned: ScannedFile) -> list[str]:
         """The file's rows whose time cannot be read, or that its layout's checks refuse."""
         layout = scanned.layout
+        column, cell = _time_column(layout, scanned)
+        # The unreadable time is quoted as written, one line of it per line.
+        value = (
+            f"' \"' || replace(coalesce(r.{cell}, ''), chr(10), '\\n') || '\"'" if cell else "''"
+        )
         checks = [
             (
                 "occurred_at IS NULL",
-                f"column {_time_column(layout, scanned)!r}: not a date and time",
+                f"{_literal(f'column {column!r}: not a date and time:')} || {value}",
             ),
-            *layout.checks,
+            *((sql, _literal(problem)) for sql, problem in layout.checks),
         ]
-        cases = " ".join(f"WHEN {sql} THEN {_literal(problem)}" for sql, problem in checks)
+        cases = " ".join(f"WHEN {sql} THEN {problem}" for sql, problem in checks)
         query = (
-            f"SELECT row_index, CASE {cases} END AS problem FROM access_base "
+            f"SELECT row_index, CASE {cases} END AS problem FROM access_base a "
+            f"JOIN raw_{index} r ON r.rowid = a.row_index "
             f"WHERE file_index = {index} AND problem IS NOT NULL"
         )
         bad = self.con.execute(f"{query} ORDER BY row_index LIMIT {MAX_PROBLEMS + 1}").fetchall()
@@ -886,9 +895,12 @@ def _words(text: str) -> str:
     return " ".join(_NON_WORD.sub(" ", text.lower()).split())
 
 
-def _time_column(layout: Layout, scanned: ScannedFile) -> str:
+def _time_column(layout: Layout, scanned: ScannedFile) -> tuple[str, str]:
+    """The column the time is read from, as the header names it and as the raw table does."""
     match = re.search(r"\bc(\d+)\b", layout.mapping["occurred_at"])
-    return scanned.columns[int(match.group(1))] if match else "occurred_at"
+    if match is None:
+        return "occurred_at", ""
+    return scanned.columns[int(match.group(1))], f"c{match.group(1)}"
 
 
 def _first_line(exc: BaseException) -> str:
@@ -947,6 +959,44 @@ def _lines_at(path: Path, positions: Sequence[int]) -> list[int]:
                 seen += len(chunk)
             lines[position] = newlines + 1
     return [lines[p] for p in positions]
+
+
+def show_layout(
+    path: Path, family: str | None = None, columns: Mapping[str, str] | None = None
+) -> str:
+    """The mapping a scan of `path` would use, without scanning it (LayoutError if none)."""
+    header = _header_of(path)
+    if layouts.is_parquet(path) or layouts.is_json_lines(path):
+        family = family or "canonical"
+    layout = layouts.match(header, family, columns)
+    return layouts.describe(layout, header)
+
+
+def _header_of(path: Path) -> list[str]:
+    """The file's column names, as a scan reads them (JSON Lines: keys by first appearance)."""
+    if layouts.is_parquet(path):
+        con = duckdb.connect()
+        try:
+            described = con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)])
+            return [str(row[0]) for row in described.fetchall()]
+        finally:
+            con.close()
+    if not layouts.is_json_lines(path):
+        return layouts.read_header(path)
+    keys: dict[str, None] = {}
+    with layouts.opener(path) as raw:
+        text = io.TextIOWrapper(raw, encoding="utf-8-sig")  # type: ignore[type-var]
+        for number, line in enumerate(text, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except ValueError:
+                raise LayoutError("not a JSON object", number) from None
+            if not isinstance(record, dict):
+                raise LayoutError("not a JSON object", number)
+            keys.update(dict.fromkeys(record))
+    return list(keys)
 
 
 def scan(paths: Sequence[Path], **kwargs: Any) -> Scan:

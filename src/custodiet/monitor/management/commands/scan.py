@@ -17,8 +17,8 @@ from custodiet.monitor import actions
 from custodiet.monitor.models import CATEGORY_LABELS
 from custodiet.monitor.registry import scan_partners
 from custodiet.policy.facts.agencies import default_directory
-from custodiet.scanner import ScanContext, ScanError, Summary, scan
-from custodiet.scanner.layouts import FAMILIES
+from custodiet.scanner import ScanContext, ScanError, Summary, scan, show_layout
+from custodiet.scanner.layouts import FAMILIES, LayoutError, parse_columns
 
 
 class _Bars:
@@ -144,6 +144,18 @@ class Command(BaseCommand):
             "--format", choices=FAMILIES, help="the files' layout (default: from the header)"
         )
         parser.add_argument(
+            "--columns",
+            metavar='CANONICAL="Their Column",...',
+            help="map the files' columns by hand, e.g. "
+            '--columns occurred_at="When",reason="Why" (the rest are recognised by name)',
+        )
+        parser.add_argument(
+            "--show-layout",
+            action="store_true",
+            help="print the mapping each file would be read with (canonical <- their "
+            "column, and the columns kept as is), without scanning",
+        )
+        parser.add_argument(
             "--out",
             type=Path,
             metavar="FILE.csv|FILE.parquet",
@@ -171,6 +183,13 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true", help="show no progress bars")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            columns = parse_columns(options["columns"]) if options["columns"] else {}
+        except ValueError as exc:
+            raise CommandError(str(exc), returncode=2) from None
+        if options["show_layout"]:
+            self._show_layouts(options["files"], options["format"], columns)
+            return
         out: Path | None = options["out"]
         if out is not None and out.suffix.lower() not in (".csv", ".parquet"):
             raise CommandError(f"--out: {out} must end in .csv or .parquet", returncode=2)
@@ -199,7 +218,11 @@ class Command(BaseCommand):
         bars = _Bars(not options["no_progress"])
         try:
             result = scan(
-                options["files"], family=options["format"], context=context, progress=bars
+                options["files"],
+                family=options["format"],
+                columns=columns,
+                context=context,
+                progress=bars,
             )
         except ValueError as exc:
             raise CommandError(str(exc), returncode=2) from None
@@ -233,6 +256,24 @@ class Command(BaseCommand):
                     f"Imported as scan {stored.pk}: {stored.findings.count():,} findings "
                     f"for {agency.name}."
                 )
+
+    def _show_layouts(self, files: list[Path], family: str | None, columns: dict[str, str]) -> None:
+        problems = []
+        for path in files:
+            if not path.is_file():
+                problems.append(f"{path}: no such file")
+                continue
+            try:
+                self.stdout.write(f"{path}\n{show_layout(path, family, columns)}")
+            except LayoutError as exc:
+                where = f"{path}:{exc.line}" if exc.line else f"{path}"
+                problems.append(f"{where}: {exc}")
+            except (OSError, EOFError, ValueError) as exc:
+                problems.append(f"{path}: {exc}")
+        for problem in problems:
+            self.stderr.write(problem)
+        if problems:
+            raise CommandError("no layout for the input above", returncode=2)
 
     def _agency(self, code: str | None, required: bool) -> tuple[Agency | None, bool, str]:
         """The agency, whether its registry can be read, and a note when it cannot."""
