@@ -17,6 +17,7 @@ below; a reason with one other word ("welfare check", "UUV", a case number) is n
 
 from __future__ import annotations
 
+import functools
 import re
 
 from custodiet.policy.facts.agencies import Directory, default_directory
@@ -201,24 +202,55 @@ def candidate_sql(directory: Directory) -> str:
     return CANDIDATE_SQL[:-1] + "|" + "|".join(named) + ")"
 
 
+@functools.lru_cache(maxsize=8)
+def _agency_names(directory: Directory) -> re.Pattern[str] | None:
+    """Every way the directory spells an immigration agency, as whole words in any case,
+    except the acronyms that are everyday words ("ICE"), which the vocabulary reads."""
+    everyday = {word.upper() for word in directory.word_acronyms}
+    spellings = {
+        spelling
+        for agency in directory.agencies
+        if agency.immigration
+        for spelling in (agency.name, *agency.aliases, *agency.acronyms)
+        if spelling.upper() not in everyday
+    }
+    patterns = []
+    for spelling in sorted(spellings, key=len, reverse=True):
+        words = re.findall(r"[^\W_]+", spelling)
+        if words:
+            # Initials may be written with stops ("H.S.I."); words with any separator.
+            if len(words) == 1 and spelling.isupper():
+                patterns.append(r"\.?".join(re.escape(letter) for letter in words[0]) + r"\.?")
+            else:
+                patterns.append(r"[\W_]+".join(re.escape(word) for word in words))
+    if not patterns:
+        return None
+    return re.compile(r"(?<![^\W_])(?:" + "|".join(patterns) + r")(?![^\W_])", re.IGNORECASE)
+
+
 def immigration_verdict(text: str, directory: Directory | None = None) -> str | None:
     """Why this reason is about immigration enforcement, or None when it is not.
 
     Besides the policy engine's vocabulary, a reason that names an immigration agency
     ("HSI", "CBP") says whom the search was run for: the engine reads such a name from the
-    requester's fields instead, which a log's reason field is not.
+    requester's fields instead, which a log's reason field is not. Every agency the reason
+    names counts ("DEA/HSI", "Assist FBI with HSI case"), in the role the same reader gives
+    it: a search for HSI is flagged, the assault on an HSI agent is not.
     """
     facts = immigration_purpose(text)
     # A role the engine cannot tell (an officer "involved" in something) is counted as
     # immigration-related there, and sent to counsel; the monitor counts it too.
     if facts.immigration or facts.role_unclear:
         return facts.because
-    directory = directory or default_directory()
-    # Acronyms that are everyday words ("ICE", "AMO") are left to the vocabulary, which
-    # knows "ICE CREAM TRUCK" from "ICE".
-    for word in directory.word_acronyms:
-        text = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", " ", text, flags=re.IGNORECASE)
-    agency = directory.match_name(text)
-    if agency is not None and agency.immigration:
-        return f"The text names {agency.name}, an immigration agency."
+    names = _agency_names(directory or default_directory())
+    if names is None:
+        return None
+    for match in names.finditer(text):
+        # Read the agency as the reader reads ICE: the same cues give it the same roles.
+        stand_in = text[: match.start()] + "ICE" + text[match.end() :]
+        role = immigration_purpose(stand_in)
+        if role.immigration or role.role_unclear:
+            found = (directory or default_directory()).match_name(match.group(0))
+            named = found.name if found is not None else match.group(0)
+            return f'The text names "{match.group(0)}" ({named}), an immigration agency.'
     return None

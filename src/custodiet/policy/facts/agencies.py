@@ -21,7 +21,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from custodiet.policy.facts.purpose import ACTING_AFTER, ACTING_BEFORE
+from custodiet.policy.facts.purpose import (
+    ACTING_AFTER,
+    ACTING_BEFORE,
+    CLAUSE_END,
+    DENIED_BEFORE,
+)
 
 LEVELS = ("federal", "state", "local", "tribal", "private")
 DEFAULT_PATH = pathlib.Path(__file__).resolve().parent.parent / "data" / "agencies.toml"
@@ -174,14 +179,6 @@ _287G_OFFICER = re.compile(
     r"(?<![\w.])287\s*[-(\[]?\s*g\s*[)\]]?(?:\s*[-(]?\s*(?:designated|certified|trained"
     r"|deputi[sz]ed))?\s+(?:officers?|deput(?:y|ies)|agreement|program(?:me)?|task\s+force"
     r"|authority|designation)\b",
-    re.IGNORECASE,
-)
-# Clauses end at a stop, but not at the stop of an initial ("U.S. Border Patrol").
-_CLAUSES = re.compile(r"(?<!\b[A-Za-z])[.;:!?]+(?:\s+|$)|\n")
-# Words that deny what follows them in a clause: "has no ICE liaison", "not for ICE".
-_DENIAL = re.compile(
-    r"\b(?:no|not|never|without|nor|non|none|neither|n[o']t|ended|terminated|withdrew\s+from)\b"
-    r"(?:\s+\S+){0,3}\s*$",
     re.IGNORECASE,
 )
 _LEADING = frozenset({"a", "an", "our", "its", "their", "his", "her", "local", "federal", "us"})
@@ -497,13 +494,13 @@ class Directory:
         return self._acting_for_cached(" ".join(text.split())) if text else None
 
     def _acting_for(self, text: str) -> ActingFor | None:
-        for clause in _CLAUSES.split(text):
+        for clause in CLAUSE_END.split(text):
             for match in _287G_OFFICER.finditer(clause):
-                if not _DENIAL.search(clause[: match.start()]):
+                if not DENIED_BEFORE.search(clause[: match.start()]):
                     name = "an officer under a 287(g) agreement, who acts for ICE"
                     return ActingFor(None, True, match.group(0), name)
             for match in _ACTING_BEFORE.finditer(clause):
-                if _DENIAL.search(clause[: match.start()]):
+                if DENIED_BEFORE.search(clause[: match.start()]):
                     continue
                 rest = clause[match.end() :].split(",")[0]
                 agency = self._agency_at_start(rest)
@@ -513,7 +510,7 @@ class Directory:
             for match in _ACTING_AFTER.finditer(clause):
                 before = clause[: match.start()].split(",")[-1]
                 agency = self._agency_at_end(before)
-                if agency is not None and not _DENIAL.search(before):
+                if agency is not None and not DENIED_BEFORE.search(before):
                     words = before.split()[-4:]
                     return self._acting(agency, " ".join([*words, match.group(0).strip()]))
         return None

@@ -19,7 +19,13 @@ from typing import Any
 
 from custodiet.policy.facts.agencies import Directory, RequesterFacts, default_directory
 from custodiet.policy.facts.documents import DocumentFacts, classify_document
-from custodiet.policy.facts.purpose import PurposeFacts, immigration_offense, immigration_purpose
+from custodiet.policy.facts.purpose import (
+    CLAUSE_END,
+    DENIED_BEFORE,
+    PurposeFacts,
+    immigration_offense,
+    immigration_purpose,
+)
 from custodiet.policy.model import Request
 
 CERTIFICATION_VALID_DAYS = 365
@@ -155,10 +161,6 @@ def _immigration_law(text: str | None) -> PurposeFacts:
 
 # Phrases a request's free text may use, each read within its clause and not after a
 # denial ("no facial recognition search", "not a CORA request").
-_DENIED = re.compile(
-    r"\b(?:no|not|never|without|nor|non|none|neither|n[o']t)\b(?:\s+\S+){0,3}\s*$", re.IGNORECASE
-)
-_CLAUSE_END = re.compile(r"(?<!\b[A-Za-z])[.;!?]+(?:\s+|$)|\n")
 _FACIAL_RECOGNITION = re.compile(
     r"\b(?:facial[\s-]+recogni(?:tion|[sz]e|[sz]ed|[sz]ing)|face[\s-]+(?:recognition|match(?:es|ing)?"
     r"|search(?:es)?|comparison)|(?-i:FRS)|biometric\s+(?:search|match(?:ing)?|comparison)"
@@ -200,9 +202,9 @@ def mentioned(pattern: re.Pattern[str], *texts: str | None) -> str | None:
     for text in texts:
         if not text or not pattern.search(text):
             continue
-        for clause in _CLAUSE_END.split(text):
+        for clause in CLAUSE_END.split(text):
             for match in pattern.finditer(clause):
-                if not _DENIED.search(clause[: match.start()]):
+                if not DENIED_BEFORE.search(clause[: match.start()]):
                     return match.group(0)
     return None
 

@@ -125,6 +125,12 @@ ACTS: tuple[tuple[str, str], ...] = (
     ),
     (r"warrant\s+of\s+removal|ordered\s+removed|(?-i:I)-?(?:200|203|862)", "removal"),
     (r"notices?\s+to\s+appear|(?-i:NTAs?)", "notice to appear"),
+    # Enforcement aimed at a person: "locate alien", "arrest of an alien".
+    (
+        r"(?:locate|locating|find|finding|arrest|arresting|apprehend|apprehending|detain"
+        r"|detaining|track|tracking|search\s+for)\s+(?:an?\s+|the\s+|illegal\s+)?aliens?",
+        "alien",
+    ),
     (r"(?:form\s+)(?-i:I)-?205|(?-i:I)-?205\s+warrant", "removal"),
     (
         r"deport(?:s|ed|ing|ation|ations|able|ee|ees|aci[oó]n|aciones|ad[oa]s?|ar)?",
@@ -186,6 +192,7 @@ PHRASES: tuple[tuple[str, str], ...] = (*OFFICERS, *ACTS, *AGENCIES, *STATUSES, 
 AMBIGUOUS: tuple[tuple[str, str], ...] = (
     (r"(?:final\s+)?order\s+of\s+removal|removal\s+orders?", "order of removal"),
     (r"for\s+removal(?!\s+(?:of|from)\b)", "for removal"),
+    (r"removal\s+(?:cases?|targets?|operations?)", "removal case"),
     (
         r"removable(?!\s+(?:media|drives?|storage|devices?|disks?|hard|parts?|covers?|panels?"
         r"|seats?|plates?))",
@@ -303,6 +310,17 @@ ACTING_BEFORE = (
 ACTING_AFTER = (
     r"liaisons?|task\s+force|(?-i:TFOs?)|detailees?|designees?|partners?|agreements?"
     r"|joint\s+(?:operations?|investigations?)|-?designated(?:\s+(?:deput(?:y|ies)|officers?))?"
+)
+
+
+# For readers that only ask whether a phrase is said and not denied ("on behalf of ICE",
+# "facial recognition", "CORA"): clauses end at a stop but not at an initial's ("U.S."),
+# and a denial is one of these words within the three words before the phrase.
+CLAUSE_END = re.compile(r"(?<!\b[A-Za-z])[.;:!?]+(?:\s+|$)|\n")
+DENIED_BEFORE = re.compile(
+    r"\b(?:no|not|never|without|nor|non|none|neither|n[o']t|ended|terminated|withdrew\s+from)\b"
+    r"(?:\s+\S+){0,3}\s*$",
+    re.IGNORECASE,
 )
 
 
