@@ -178,3 +178,15 @@ def test_policy_show_marks_unconfirmed_rules_and_prints_json() -> None:
 def test_django_management_commands_run_through_the_same_entry_point() -> None:
     result = custodiet("check", "--deploy", "--fail-level", "ERROR")
     assert result.returncode == 0, result.stderr
+
+
+def test_a_reader_that_stops_early_gets_no_traceback():
+    shown = subprocess.run(
+        f"{sys.executable} -m custodiet policy show us-co | head -1",
+        shell=True,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert shown.stdout.startswith("Colorado (us-co)")
+    assert "Traceback" not in shown.stderr and "BrokenPipe" not in shown.stderr

@@ -331,7 +331,15 @@ def run(argv: Sequence[str], out: TextIO = sys.stdout, err: TextIO = sys.stderr)
 def main(argv: Sequence[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
     if (argv and argv[0] in OWN_COMMANDS) or argv in ([], ["-h"], ["--help"]):
-        sys.exit(run(argv))
+        try:
+            status = run(argv)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            # The reader stopped early (`| head`): what it read is all it wanted. Python
+            # would otherwise print a traceback while closing standard output.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            status = 0
+        sys.exit(status)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "custodiet.settings")
     from django.core.management import execute_from_command_line
 

@@ -26,7 +26,6 @@ from .test_properties import valid_request
 
 DENVER = zoneinfo.ZoneInfo("America/Denver")
 STRICTNESS = {"refuse": 0, "legal_review": 1, "eligible": 2}
-PURPOSE_LIMIT = Request.model_fields["purpose"].metadata[0].max_length
 
 # Immigration words in other roles, as requesters write them.
 OTHER_ROLES = [

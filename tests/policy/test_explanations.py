@@ -29,8 +29,6 @@ HERE = Path(__file__).parent
 SHARED = Path(os.environ.get("CUSTODIET_SHARED", HERE.parents[2] / "shared"))
 # Facts that are values rather than findings: nothing to contradict.
 VALUES = {"purpose_category", "requester_level", "agency_kind", "receiving_agencies"}
-# Deployment settings no request changes; the tests of the settings see both values.
-SETTINGS = {"facial_recognition_authorized"}
 
 
 def _requests() -> list[dict[str, Any]]:

@@ -242,7 +242,8 @@ def immigration_verdict(text: str, directory: Directory | None = None) -> str | 
     # immigration-related there, and sent to counsel; the monitor counts it too.
     if facts.immigration or facts.role_unclear:
         return facts.because
-    names = _agency_names(directory or default_directory())
+    directory = directory or default_directory()
+    names = _agency_names(directory)
     if names is None:
         return None
     for match in names.finditer(text):
@@ -250,7 +251,7 @@ def immigration_verdict(text: str, directory: Directory | None = None) -> str | 
         stand_in = text[: match.start()] + "ICE" + text[match.end() :]
         role = immigration_purpose(stand_in)
         if role.immigration or role.role_unclear:
-            found = (directory or default_directory()).match_name(match.group(0))
+            found = directory.match_name(match.group(0))
             named = found.name if found is not None else match.group(0)
             return f'The text names "{match.group(0)}" ({named}), an immigration agency.'
     return None

@@ -648,11 +648,10 @@ class PurposeFacts:
     @property
     def enforcement(self) -> bool:
         """Immigration enforcement against the record's subject is stated."""
-        return self.immigration and not (self.acting_for and not self.matched_enforcement)
-
-    @property
-    def matched_enforcement(self) -> bool:
-        return any(word not in self.acting_for for word in self.matched)
+        # Something besides the agencies acted for was matched (`matched` holds both).
+        return self.immigration and (
+            not self.acting_for or any(word not in self.acting_for for word in self.matched)
+        )
 
 
 @dataclass(frozen=True, slots=True)
