@@ -56,6 +56,7 @@ CANDIDATE_STEMS = (
     r"\b(?:un)?lawful",
     r"\balien",
     r"\billegal",
+    r"\bimproper",  # "improper entry", "improperreentry" run together
     r"\bundocumented",
     r"\bindocumentad",
     r"\bpapeles",
