@@ -2,13 +2,14 @@
 
 import sys
 
-from bench import intake, ledger, ledger_pure, monitor, policy, uploads
+from bench import intake, ledger, ledger_pure, monitor, policy, uploads, workbooks
 
 BENCHES = {
     "policy": policy.main,
     "merkle": ledger_pure.main,
     "ledger": ledger.main,
     "monitor": monitor.main,
+    "workbooks": workbooks.main,
     "uploads": uploads.main,
     "intake": intake.main,
 }

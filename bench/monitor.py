@@ -18,14 +18,13 @@ import datetime as dt
 import json
 import os
 import resource
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bench.timing import met
+from bench.timing import fastest, in_child, met
 
 if TYPE_CHECKING:
     from custodiet.scanner import Partner
@@ -296,22 +295,11 @@ def measure(task: str, path: Path, rows: int) -> None:
 
 
 def _run(task: str, path: Path, rows: int = 0) -> dict[str, Any]:
-    sys.stdout.flush()
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.monitor", "--measure", task, str(path), "--rows", str(rows)],
-        cwd=ROOT,
-        check=True,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return in_child("bench.monitor", "--measure", task, path, "--rows", rows)
 
 
 def _best(task: str, path: Path) -> dict[str, Any]:
-    """The fastest of a few runs, and the highest peak of them (memory hardly varies)."""
-    runs = [_run(task, path) for _ in range(REPEATS)]
-    best = min(runs, key=lambda run: run["seconds"])
-    return best | {"peak": max(run["peak"] for run in runs)}
+    return fastest([_run(task, path) for _ in range(REPEATS)])
 
 
 def _megabytes(size: int) -> str:

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def best_of(function: Callable[[], object], repeats: int = 3) -> float:
@@ -18,3 +25,24 @@ def best_of(function: Callable[[], object], repeats: int = 3) -> float:
 
 def met(condition: bool) -> str:
     return "met" if condition else "NOT met"
+
+
+def in_child(module: str, *arguments: object) -> dict[str, Any]:
+    """`python -m MODULE ARGUMENTS...` in a process of its own (so that its peak memory is
+    its alone): the JSON object its last line prints."""
+    sys.stdout.flush()
+    done = subprocess.run(
+        [sys.executable, "-m", module, *(str(a) for a in arguments)],
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def fastest(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The fastest of several measured runs, with the highest peak memory of them (memory
+    hardly varies)."""
+    best = min(runs, key=lambda run: run["seconds"])
+    return best | {"peak": max(run["peak"] for run in runs)}

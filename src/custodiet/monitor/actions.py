@@ -61,7 +61,12 @@ def import_scan(
     """Store a finished scan's findings and every flagged row, and ledger the import."""
     summary = result.summary()
     files = [
-        {"name": f.path.name, "sha256": _sha256(f.path), "layout": f.layout.name, "rows": f.rows}
+        {
+            "name": Path(f.label).name,
+            "sha256": _sha256(f.path),
+            "layout": f.layout.name,
+            "rows": f.rows,
+        }
         for f in result.files
     ]
     with transaction.atomic():

@@ -509,6 +509,10 @@ def read_header(path: Path) -> list[str]:
         if exc.start < len(head) - 4:
             line = head[: exc.start].count(b"\n") + 1
             raise LayoutError("not UTF-8 text", line) from None
+    if "\x00" in text:
+        raise LayoutError(
+            "binary data, not text (is it a CSV, JSON Lines, Parquet or XLSX file?)", 1
+        )
     try:
         first = next(csv.reader(io.StringIO(text, newline="")), None)
     except csv.Error as exc:

@@ -33,7 +33,7 @@ import pyarrow as pa
 
 from custodiet.policy.facts.agencies import Agency, Directory, default_directory
 from custodiet.policy.facts.gather import CERTIFICATION_VALID_DAYS
-from custodiet.scanner import layouts, vocabulary
+from custodiet.scanner import layouts, vocabulary, workbook
 from custodiet.scanner.layouts import Layout, LayoutError
 from custodiet.scanner.rules import CATEGORIES, RuleSet, load_rules
 
@@ -41,6 +41,9 @@ from custodiet.scanner.rules import CATEGORIES, RuleSet, load_rules
 MAX_PROBLEMS = 20
 # The longest record DuckDB is asked to read, in bytes.
 MAX_LINE_SIZE = 1 << 20
+# A workbook's rows go to DuckDB this many at a time.
+SHEET_BATCH_ROWS = 50_000
+_BREAKS = pa.schema([("row_index", pa.int64()), ("before_next", pa.int64())])
 Progress = Callable[[str, float | None], None]
 
 
@@ -85,6 +88,13 @@ class ScannedFile:
     layout: Layout
     columns: tuple[str, ...]  # as the header names them
     rows: int
+    # A workbook's sheet: the label names it when the workbook has more than one.
+    sheet: str | None = None
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.label:
+            object.__setattr__(self, "label", str(self.path))
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +137,7 @@ class Scan:
         *,
         family: str | None = None,
         columns: Mapping[str, str] | None = None,
+        sheets: Sequence[str] = (),
         context: ScanContext | None = None,
         progress: Progress | None = None,
         workdir: Path | None = None,
@@ -158,6 +169,8 @@ class Scan:
         self._first_line: dict[int, int] = {}
         # Canonical column -> the files' column, named by hand (--columns).
         self._columns = dict(columns or {})
+        # The workbooks' sheets to read (--sheet); none named: every sheet with a header.
+        self._sheets = tuple(sheets)
         try:
             self._load_all([Path(p) for p in paths], family)
             self._identify()
@@ -171,11 +184,20 @@ class Scan:
     def _load_all(self, paths: list[Path], family: str | None) -> None:
         problems: list[str] = []
         loaded: list[tuple[int, ScannedFile]] = []
-        for index, path in enumerate(paths):
+        # One table per CSV, JSON Lines or Parquet file, and per sheet of a workbook.
+        index = 0
+        for path in paths:
             try:
-                loaded.append((index, self._load(index, path, family)))
+                if path.is_file() and workbook.is_xlsx(path):
+                    tables = self._load_workbook(index, path, family)
+                else:
+                    tables = [self._load(index, path, family)]
             except ScanError as exc:
                 problems.extend(exc.problems)
+                continue
+            for scanned in tables:
+                loaded.append((index, scanned))
+                index += 1
         # Files that loaded are still checked row by row, so that one run reports every
         # problem; the scan goes on only if there is none.
         self.files = [scanned for _, scanned in loaded]
@@ -217,6 +239,15 @@ class Scan:
             raise ScanError([f"{path}: a folder, not a file"])
         if not path.is_file():
             raise ScanError([f"{path}: no such file"])
+        if (archive := workbook.not_a_workbook(path)) is not None:
+            raise ScanError([f"{path}: {archive}"])
+        if workbook.legacy_excel(path):
+            raise ScanError(
+                [
+                    f"{path}: an Excel 97-2003 workbook (.xls) or one saved with a password: "
+                    "save it as .xlsx without a password, or as CSV"
+                ]
+            )
         try:
             if layouts.is_parquet(path):
                 return self._load_parquet(index, path, family)
@@ -248,6 +279,137 @@ class Scan:
         scanned = ScannedFile(path, layout, tuple(header), self._count(f"raw_{index}"))
         self._check_csv(index, scanned)
         return scanned
+
+    def _load_workbook(self, first: int, path: Path, family: str | None) -> list[ScannedFile]:
+        """Each sheet of the workbook that holds a header row (or each named by --sheet)."""
+        try:
+            book = workbook.Workbook(path)
+        except LayoutError as exc:
+            raise ScanError([f"{path}: {exc}"]) from None
+        except OSError as exc:
+            raise ScanError([f"{path}: {exc}"]) from None
+        loaded: list[ScannedFile] = []
+        problems: list[str] = []
+        with book:
+            try:
+                chosen = [book.sheet(name) for name in self._sheets] or book.sheets
+            except LayoutError as exc:
+                raise ScanError([f"{path}: {exc}"]) from None
+            several = len(book.sheets) > 1
+            for sheet in chosen:
+                label = f"{path}[{sheet.name}]" if several else str(path)
+                try:
+                    scanned = self._load_sheet(first + len(loaded), book, sheet, label, family)
+                except LayoutError as exc:
+                    where = f"{label}:{exc.line}" if exc.line else label
+                    hint = (
+                        "\n  or read only the other sheets: --sheet NAME for each"
+                        if several and not self._sheets
+                        else ""
+                    )
+                    problems.append(f"{where}: {exc}{hint}")
+                    continue
+                except ScanError as exc:
+                    problems.extend(exc.problems)
+                    continue
+                if scanned is not None:
+                    loaded.append(scanned)
+                elif self._sheets:
+                    problems.append(f"{label}: the sheet holds no header row")
+        if problems:
+            raise ScanError(problems)
+        if not loaded:
+            raise ScanError([f"{path}: no sheet of the workbook holds a header row"])
+        return loaded
+
+    def _load_sheet(
+        self,
+        index: int,
+        book: workbook.Workbook,
+        sheet: workbook.Sheet,
+        label: str,
+        family: str | None,
+    ) -> ScannedFile | None:
+        """The sheet's records into raw_<index>, a batch at a time; None for an empty sheet."""
+        found, records = workbook.header_and_records(book, sheet)
+        if found is None:
+            return None
+        header = [str(name) for name in found.values]
+        try:
+            layout = layouts.match(header, family, self._columns)
+        except LayoutError as exc:
+            raise LayoutError(str(exc), found.number) from None
+        width = len(header)
+        self.con.execute(
+            f"CREATE TABLE raw_{index} (" + ", ".join(f"c{i} VARCHAR" for i in range(width)) + ")"
+        )
+        first = found.number + 1
+        size = max(book.size(sheet), 1)
+        columns: list[list[str | None]] = [[] for _ in range(width)]
+        # Where empty rows put a record further down than its position: the breaks.
+        break_rows: list[int] = []
+        break_offsets: list[int] = []
+        count = 0
+        problems: list[str] = []
+        beyond = 0
+
+        def flush() -> None:
+            if not columns[0]:
+                return
+            batch = pa.table(
+                {f"c{i}": pa.array(column, pa.string()) for i, column in enumerate(columns)}
+            )
+            self.con.register("sheet_batch", batch)
+            try:
+                self.con.execute(f"INSERT INTO raw_{index} SELECT * FROM sheet_batch")
+            finally:
+                self.con.unregister("sheet_batch")
+            for column in columns:
+                column.clear()
+
+        offset = 0
+        for batch, read in records:
+            for row in batch:
+                values = row.values
+                if len(values) > width and any(values[width:]):
+                    beyond += 1
+                    if beyond <= MAX_PROBLEMS:
+                        at = next(i for i in range(width, len(values)) if values[i])
+                        problems.append(
+                            f"{label}:{row.number}: cell {workbook.column_letters(at)}{row.number} "
+                            f"holds a value past the header's last column "
+                            f"({workbook.column_letters(width - 1)}, {header[-1]!r})"
+                        )
+                    continue
+                for i in range(width):
+                    columns[i].append(values[i] if i < len(values) else None)
+                moved = row.number - (first + count)
+                if moved != offset:
+                    break_rows.append(count - 1)
+                    break_offsets.append(moved)
+                    offset = moved
+                count += 1
+            if len(columns[0]) >= SHEET_BATCH_ROWS:
+                flush()
+            self._progress(f"Reading {label}", min(read / size, 1.0))
+        flush()
+        if beyond > MAX_PROBLEMS:
+            problems.append(
+                f"{label}: and {beyond - MAX_PROBLEMS} more rows with values past the header"
+            )
+        if problems:
+            raise ScanError(problems)
+        self.con.register(
+            "sheet_breaks",
+            pa.table({"row_index": break_rows, "before_next": break_offsets}, schema=_BREAKS),
+        )
+        self.con.execute(
+            f"CREATE TABLE breaks_{index} AS SELECT row_index::BIGINT AS row_index, "
+            "before_next::BIGINT AS before_next FROM sheet_breaks"
+        )
+        self.con.unregister("sheet_breaks")
+        self._first_line[index] = first
+        return ScannedFile(book.path, layout, tuple(header), count, sheet=sheet.name, label=label)
 
     def _load_parquet(self, index: int, path: Path, family: str | None) -> ScannedFile:
         names = [
@@ -350,7 +512,7 @@ class Scan:
                     if column and 0 < column <= len(scanned.columns) and kind != "MISSING COLUMNS"
                     else ""
                 )
-                problems.append(f"{scanned.path}:{line}: {message.rstrip('.')}{named}")
+                problems.append(f"{scanned.label}:{line}: {message.rstrip('.')}{named}")
             if total > MAX_PROBLEMS:
                 problems.append(f"{scanned.path}: and {total - MAX_PROBLEMS} more malformed rows")
             raise ScanError(problems)
@@ -382,11 +544,11 @@ class Scan:
             return []
         total = int(self.con.execute(f"SELECT count(*) FROM ({query})").fetchone()[0])  # type: ignore[index]
         problems = [
-            f"{scanned.path}:{self._line(index, rowid)}: {problem}"
+            f"{scanned.label}:{self._line(index, rowid)}: {problem}"
             for rowid, problem in bad[:MAX_PROBLEMS]
         ]
         if total > MAX_PROBLEMS:
-            problems.append(f"{scanned.path}: and {total - MAX_PROBLEMS} more malformed rows")
+            problems.append(f"{scanned.label}: and {total - MAX_PROBLEMS} more malformed rows")
         return problems
 
     def _breaks(self, index: int, scanned: ScannedFile, *, header: bool) -> None:
@@ -618,7 +780,7 @@ class Scan:
                 # Parquet: the row's position.
                 line, source = "1 + f.row_index", ""
             numbered.append(
-                f"SELECT f.*, {_literal(str(scanned.path))} AS source_file, ({line})::BIGINT AS source_line "
+                f"SELECT f.*, {_literal(scanned.label)} AS source_file, ({line})::BIGINT AS source_line "
                 f"FROM (SELECT * FROM flags_unnumbered WHERE file_index = {index}) f {source}"
             )
         order = ", ".join(_literal(c) for c in CATEGORIES)
@@ -712,7 +874,7 @@ class Scan:
             while batch := result.fetchmany(batch_size):
                 for row in batch:
                     yield {
-                        "source_file": str(scanned.path),
+                        "source_file": scanned.label,
                         "category": row[0],
                         "rule": row[1],
                         "why": row[2],
@@ -962,9 +1124,31 @@ def _lines_at(path: Path, positions: Sequence[int]) -> list[int]:
 
 
 def show_layout(
-    path: Path, family: str | None = None, columns: Mapping[str, str] | None = None
+    path: Path,
+    family: str | None = None,
+    columns: Mapping[str, str] | None = None,
+    sheets: Sequence[str] = (),
 ) -> str:
-    """The mapping a scan of `path` would use, without scanning it (LayoutError if none)."""
+    """The mapping a scan of `path` would use, without scanning it (LayoutError if none).
+
+    A workbook gets one mapping per sheet that holds a header row."""
+    if path.is_file() and workbook.is_xlsx(path):
+        with workbook.Workbook(path) as book:
+            parts = []
+            for sheet in [book.sheet(name) for name in sheets] or book.sheets:
+                found, _ = workbook.header_and_records(book, sheet)
+                if found is None:
+                    parts.append(f"sheet {sheet.name!r}: no header row")
+                    continue
+                try:
+                    layout = layouts.match(found.values, family, columns)  # type: ignore[arg-type]
+                except LayoutError as exc:
+                    raise LayoutError(f"sheet {sheet.name!r}: {exc}", found.number) from None
+                parts.append(
+                    f"sheet {sheet.name!r}, header on row {found.number}:\n"
+                    + layouts.describe(layout, found.values)  # type: ignore[arg-type]
+                )
+            return "\n".join(parts)
     header = _header_of(path)
     if layouts.is_parquet(path) or layouts.is_json_lines(path):
         family = family or "canonical"

@@ -131,7 +131,7 @@ def render_summary(summary: Summary) -> str:
 class Command(BaseCommand):
     help = (
         "Read database-access logs (message-switch logs, plate-reader search audits, or the "
-        "canonical layout; CSV, gzip, JSON Lines or Parquet) and flag immigration agencies, "
+        "canonical layout; CSV, gzip, JSON Lines, Parquet or XLSX) and flag immigration agencies, "
         "immigration reasons and queries, searches without an articulable purpose, third "
         "parties without a current certification, and volume anomalies. Exits 0 whether or "
         "not anything was flagged, 2 when an input cannot be read whole (nothing is written "
@@ -148,6 +148,14 @@ class Command(BaseCommand):
             metavar='CANONICAL="Their Column",...',
             help="map the files' columns by hand, e.g. "
             '--columns occurred_at="When",reason="Why" (the rest are recognised by name)',
+        )
+        parser.add_argument(
+            "--sheet",
+            action="append",
+            default=[],
+            metavar="NAME",
+            help="read only this sheet of the XLSX workbooks (repeat for several; default: "
+            "every sheet with a header row)",
         )
         parser.add_argument(
             "--show-layout",
@@ -188,7 +196,7 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(str(exc), returncode=2) from None
         if options["show_layout"]:
-            self._show_layouts(options["files"], options["format"], columns)
+            self._show_layouts(options["files"], options["format"], columns, options["sheet"])
             return
         out: Path | None = options["out"]
         if out is not None and out.suffix.lower() not in (".csv", ".parquet"):
@@ -221,6 +229,7 @@ class Command(BaseCommand):
                 options["files"],
                 family=options["format"],
                 columns=columns,
+                sheets=options["sheet"],
                 context=context,
                 progress=bars,
             )
@@ -257,14 +266,16 @@ class Command(BaseCommand):
                     f"for {agency.name}."
                 )
 
-    def _show_layouts(self, files: list[Path], family: str | None, columns: dict[str, str]) -> None:
+    def _show_layouts(
+        self, files: list[Path], family: str | None, columns: dict[str, str], sheets: list[str]
+    ) -> None:
         problems = []
         for path in files:
             if not path.is_file():
                 problems.append(f"{path}: no such file")
                 continue
             try:
-                self.stdout.write(f"{path}\n{show_layout(path, family, columns)}")
+                self.stdout.write(f"{path}\n{show_layout(path, family, columns, sheets)}")
             except LayoutError as exc:
                 where = f"{path}:{exc.line}" if exc.line else f"{path}"
                 problems.append(f"{where}: {exc}")
