@@ -224,7 +224,13 @@ def alpr5_log(path: Path, **options: bool) -> Flags:
 
 
 def alpr13_row(
-    number: int, org: str, reason: str, *, prompt: str = "", when: str = "06/18/2025 10:15:03 AM"
+    number: int,
+    org: str,
+    reason: str,
+    *,
+    prompt: str = "",
+    when: str = "06/18/2025 10:15:03 AM",
+    case: str | None = None,
 ) -> Row:
     return (
         f"S-{number:05d}",
@@ -234,7 +240,7 @@ def alpr13_row(
         "06/11/2025 12:00 AM\n06/18/2025 10:15 AM",  # two dates on two lines, one cell
         f"ABC{number:03d}",
         reason,
-        f"25-{number:05d}",
+        f"25-{number:05d}" if case is None else case,
         "Vehicle Type: Truck; Color: White",
         when,
         "License Plate Search" if not prompt else "Vehicle Fingerprint Search",
@@ -246,7 +252,7 @@ def alpr13_row(
 ALPR13: Records = [
     (alpr13_row(1, "Eugene Police Department", "Property Crime"), set()),
     (alpr13_row(2, ICE, "ICE+ERO"), {AGENCY, REASON}),
-    (alpr13_row(3, ICE, "inv"), {AGENCY, VAGUE}),
+    (alpr13_row(3, ICE, "inv", case=""), {AGENCY, VAGUE}),
     (alpr13_row(4, ICE, "fugitive", when="Jun 18, 2025, 10:20 AM"), {AGENCY}),
     (alpr13_row(5, "Denver Police Department", "criminal alien"), {REASON}),
     (alpr13_row(6, "Rice County Sheriff's Office", "Police Service"), set()),
@@ -265,7 +271,8 @@ ALPR13: Records = [
         alpr13_row(10, "Nice Police Department", "notice of violation", when="06/18/2025 22:40"),
         set(),
     ),
-    (alpr13_row(11, CBP, "Investigation"), {AGENCY, VAGUE}),
+    # A generic reason given with a case number is articulable (MON-4).
+    (alpr13_row(11, CBP, "Investigation"), {AGENCY}),
 ]
 
 
@@ -291,7 +298,8 @@ def federal_row(number: int, org: str, reason: str, when: str = "2025-08-01T21:5
 
 FEDERAL: Records = [
     (federal_row(1, FBI, "Kidnapping"), set()),
-    (federal_row(2, FBI, "inv"), {VAGUE}),
+    (federal_row(2, FBI, "inv"), set()),  # with its case number, FBI-2
+    (federal_row(12, FBI, "training"), {VAGUE}),  # never generic, case number or not
     (federal_row(3, ICE, "ICE"), {AGENCY, REASON}),
     (federal_row(4, ICE, "Case 24-113"), {AGENCY}),
     (federal_row(5, CBP, "Investigation"), {AGENCY, VAGUE}),

@@ -147,8 +147,25 @@ def test_the_eugene_summary_counts_every_search_and_no_immigration(tmp_path):
     ran = custodiet_scan(EUGENE_LOG, "--summary")
     assert ran.code == 0, ran.stderr
     assert ran.stdout.startswith(f"{len(records):,} accesses read;")
-    for label in ("Immigration agency", "Immigration reason", "Immigration query"):
-        assert re.search(rf"^\s+{label}\s+0$", ran.stdout, re.MULTILINE), label
+    # Each rule's flags, the rows it flagged and the rows it could judge, most serious first.
+    table = ran.stdout.split("By category, most serious first", 1)[1].split("\n\n", 1)[0]
+    lines = table.splitlines()[2:]
+    total = f"{len(records):,}"
+    for line, (label, rule) in zip(
+        lines,
+        [
+            ("Immigration agency", "MON-1"),
+            ("Immigration reason", "MON-2"),
+            ("Immigration query", "MON-3"),
+        ],
+        strict=False,
+    ):
+        assert re.fullmatch(rf"\s+{label}\s+{rule}\s+0\s+0\s+[\d,]+\s+0\.0%", line), line
+    vague = re.search(
+        r"No articulable purpose\s+MON-4\s+([\d,]+)\s+([\d,]+)\s+([\d,]+)\s+(\S+)%", table
+    )
+    assert vague is not None and vague[3] == total and vague[1] == vague[2] != "0"
+    assert "Uncertified access      MON-5      0  not checked" in table
     assert "2025-06" in ran.stdout and "2025-11" in ran.stdout
 
 
@@ -190,3 +207,59 @@ def test_the_sql_prefilter_keeps_every_reason_the_vocabulary_calls_immigration(t
         assert CANDIDATES.search(text), text
     if vocabulary.immigration_verdict(text, DIRECTORY) is not None:
         assert WITH_AGENCIES.search(text), text
+
+
+GENERIC = [
+    # (reason, case #, offence type, flagged, what the why says)
+    ("investigation", "25-001", "", False, ""),
+    ("inv", "", "Theft", False, ""),
+    ("Criminal Investigation", "25-002", "Burglary", False, ""),
+    ("Criminal Investigation", "", "", True, "neither a case number nor an offence type"),
+    ("LE lookup", " ", "", True, "neither a case number nor an offence type"),
+    ("training", "25-003", "Theft", True, "says nothing about why the search was run"),
+    ("Daytime search for best result", "25-004", "", True, "says nothing about why"),
+    ("REDACTED", "25-005", "Theft", True, "is redacted or blank"),
+    ("", "25-006", "Theft", True, "No reason was given."),
+]
+
+
+@pytest.mark.django_db
+def test_a_generic_reason_is_articulable_with_a_case_number_or_an_offence_type(tmp_path):
+    log = tmp_path / "network.csv"
+    header = ("Name", "Org Name", "Reason", "Case #", "Offense Type", "Search Time")
+    rows = [
+        (f"officer{i}", "Example PD", reason, case, offence, f"2025-11-14 10:{i:02d}:00")
+        for i, (reason, case, offence, _, _) in enumerate(GENERIC)
+    ]
+    lines = logs.write_csv(log, header, rows)
+    out = tmp_path / "flags.csv"
+    assert custodiet_scan(log, "--out", out).code == 0
+    flagged = {int(row["source_line"]): row["why"] for row in read_output(out)[1]}
+    for line, (reason, _, _, expected, says) in zip(lines, GENERIC, strict=True):
+        assert (line in flagged) == expected, reason
+        if expected:
+            assert says in flagged[line], (reason, flagged[line])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("header", "says"),
+    [
+        (("Reason", "DateTime", "Case Number"), "no case number (the log records no offence type)"),
+        (("Reason", "DateTime", "Offense"), "no offence type (the log records no case number)"),
+        (
+            ("Reason", "DateTime", "Plate"),
+            "the log records neither a case number nor an offence type",
+        ),
+    ],
+)
+def test_the_flag_says_which_was_missing_and_what_the_log_cannot_say(tmp_path, header, says):
+    log = tmp_path / "audit.csv"
+    logs.write_csv(log, header, [("investigation", "2025-11-14 10:00:00", "")])
+    out = tmp_path / "flags.csv"
+    ran = custodiet_scan(
+        log, "--out", out, *(("--columns", "reason=Reason") if "Plate" in header else ())
+    )
+    assert ran.code == 0, ran.stderr
+    [row] = read_output(out)[1]
+    assert row["category"] == logs.VAGUE and says in row["why"]

@@ -90,3 +90,43 @@ def test_a_spike_is_one_finding_for_its_user(tmp_path, agency, privacy_officer):
     (finding,) = Finding.objects.filter(category=logs.VOLUME)
     assert (finding.user_id, finding.accesses, finding.rule) == ("user-spike", 40, "MON-6")
     assert finding.rows.count() == 40
+
+
+def agency_audit(tmp_path, per_day: list[int]) -> tuple[list[int], list[dict[str, str]]]:
+    """An audit with no user column (as Okaloosa's): one agency's searches, `per_day[n]` of
+    them on day n; the lines of the rows and the flags its scan gives."""
+    start = dt.date(2025, 1, 1)
+    rows = [
+        (
+            f"id-{day}-{i}",
+            "Example County SO",
+            "Property Crime",
+            f"{start + dt.timedelta(days=day)} {8 + i % 10:02d}:{i % 60:02d}:{i // 60 % 60:02d}",
+        )
+        for day, count in enumerate(per_day)
+        for i in range(count)
+    ]
+    log = tmp_path / "agency.csv"
+    lines = logs.write_csv(log, ("ID", "Org_Name", "Reason", "Search_Time"), rows)
+    out = tmp_path / "flags.csv"
+    ran = custodiet_scan(log, "--out", out)
+    assert ran.code == 0, ran.stderr
+    return lines, read_output(out)[1]
+
+
+def test_an_agency_busy_day_is_one_flag_on_its_first_query_once_it_has_30_days(tmp_path):
+    assert PARAMETERS["volume_agency_history_days"] == 30
+    per_day = [5 + day % 3 for day in range(40)] + [200]
+    lines, flags = agency_audit(tmp_path, per_day)
+    assert [(int(f["source_line"]), f["category"]) for f in flags] == [
+        (lines[sum(per_day[:-1])], logs.VOLUME)
+    ]
+    assert "ran 200 queries on 2025-02-10" in flags[0]["why"]
+    assert "over 41 days with activity" in flags[0]["why"]
+    assert "One flag for the day, on its first query." in flags[0]["why"]
+
+
+def test_an_agency_with_less_history_is_not_judged_by_it(tmp_path):
+    per_day = [5 + day % 3 for day in range(20)] + [200]
+    _, flags = agency_audit(tmp_path, per_day)
+    assert flags == []

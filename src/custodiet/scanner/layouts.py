@@ -39,6 +39,7 @@ CANONICAL: tuple[tuple[str, str], ...] = (
     ("subject", "what was looked up: a plate, a licence number, a name"),
     ("reason", "the stated reason or purpose, as written"),
     ("case_number", "the case or incident number given with the query"),
+    ("offense_type", "the offence the search is for, where the system asks for one"),
 )
 CANONICAL_COLUMNS = tuple(name for name, _ in CANONICAL)
 

@@ -30,6 +30,8 @@ class Rule:
     title: str
     description: str
     reason: str
+    # The rows it can judge at all: a condition over `access a` and `accessors x`.
+    reads: str
     sql: str
 
 

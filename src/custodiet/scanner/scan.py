@@ -118,6 +118,8 @@ class Summary:
     by_month: dict[tuple[str, str], int]
     unknown_agencies: list[UnknownAgency]
     certification_checked: bool
+    # rule id -> (rows it flagged, rows it could judge); rules not run are left out.
+    by_rule: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 def _quote(name: str) -> str:
@@ -221,7 +223,10 @@ class Scan:
             selects.append(
                 f"SELECT {index} AS file_index, rowid AS row_index, "
                 "occurred_instant::TIMESTAMP AS occurred_at, occurred_instant, "
-                f"{', '.join(columns)}, {layout.reason_given} AS reason_given "
+                f"{', '.join(columns)}, {layout.reason_given} AS reason_given, "
+                # Whether the log records case numbers and offences at all (MON-4 says so).
+                f"{'case_number' in mapping} AS case_recorded, "
+                f"{'offense_type' in mapping} AS offense_recorded "
                 f"FROM (SELECT rowid, *, {mapping['occurred_at']} AS occurred_instant{prelude} "
                 f"FROM raw_{index})"
             )
@@ -698,7 +703,8 @@ class Scan:
         self._execute(
             "CREATE TABLE judged AS SELECT reason, "
             f"{vocabulary.redacted_sql(normalised)} AS redacted, "
-            f"{vocabulary.vague_sql(normalised)} AS vague "
+            f"{vocabulary.vague_sql(normalised)} AS vague, "
+            f"{vocabulary.generic_sql(normalised)} AS generic "
             "FROM (SELECT DISTINCT reason FROM access_base WHERE reason_given)",
             "Reading the reasons",
         )
@@ -945,7 +951,33 @@ class Scan:
                 for label, ori, name, n in unknown
             ],
             certification_checked=self.context.partners is not None,
+            by_rule=self._by_rule(),
         )
+
+    def _by_rule(self) -> dict[str, tuple[int, int]]:
+        """Each rule run: the rows it flagged, out of the rows it could judge."""
+        ran = [
+            rule
+            for rule in self.context.rules.rules
+            if rule.category != "uncertified_access" or self.context.partners is not None
+        ]
+        parameters = dict(self.context.rules.parameters) | {"immigration_oris": "NULL"}
+        counts = ", ".join(
+            f"count(*) FILTER (WHERE {rule.reads.format(**parameters)})" for rule in ran
+        )
+        read = self.con.execute(
+            f"SELECT {counts} FROM access a JOIN accessors x USING (accessor_id)"
+        ).fetchone()
+        flagged = dict(
+            self.con.execute(
+                "SELECT rule, count(DISTINCT (file_index, row_index)) FROM flags GROUP BY rule"
+            ).fetchall()
+        )
+        assert read is not None
+        return {
+            rule.id: (int(flagged.get(rule.id, 0)), int(n))
+            for rule, n in zip(ran, read, strict=True)
+        }
 
     def close(self) -> None:
         try:

@@ -13,6 +13,11 @@ the vocabulary or the directory calls immigration passes the filter.
 A reason has no articulable purpose when it is empty, redacted, or made only of words that
 say nothing about why ("inv", "test", "Daytime search for best result"). The words are
 below; a reason with one other word ("welfare check", "UUV", a case number) is not vague.
+A vague reason is *generic* when it says the search served an investigation without
+saying which ("investigation", "criminal case", "LE lookup"), and none of its words says
+the search served no case at all ("test", "training", "Daytime search for best result"):
+a generic reason given with a case number or an offence type, as the plate-reader vendors
+now require, is articulable.
 """
 
 from __future__ import annotations
@@ -135,6 +140,24 @@ VAGUE_WORDS = frozenset(
         "work",
     }
 )
+# Vague words that say a search served no case: a reason holding one is never generic.
+NO_CASE_WORDS = frozenset(
+    {
+        "best",
+        "camera",
+        "daytime",
+        "like",
+        "more",
+        "result",
+        "results",
+        "test",
+        "testing",
+        "tests",
+        "training",
+    }
+)
+assert NO_CASE_WORDS <= VAGUE_WORDS
+
 # "inv", "invest", "investigation" and the ways it is misspelt ("invetigation",
 # "inestigation", "ivestigations", "invewsigations"), but not "inventory", "invoice" or
 # "invasion": after "inv" the word must go on "es", "s", or show "tig" or "sig".
@@ -153,6 +176,13 @@ def vague_sql(normalised: str) -> str:
         f"(len({normalised}) > 0 AND list_bool_and(list_transform(string_split({normalised}, ' '), "
         f"lambda w: list_contains([{words}], w) OR regexp_full_match(w, '{VAGUE_WORD_PATTERN[1:-1]}'))))"
     )
+
+
+def generic_sql(normalised: str) -> str:
+    """DuckDB: true when no word of the normalised reason says the search served no case
+    (with `vague_sql`: a generic reason)."""
+    words = ", ".join(f"'{w}'" for w in sorted(NO_CASE_WORDS))
+    return f"NOT list_has_any(string_split({normalised}, ' '), [{words}])"
 
 
 def redacted_sql(normalised: str) -> str:

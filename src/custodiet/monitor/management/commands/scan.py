@@ -19,6 +19,7 @@ from custodiet.monitor.registry import scan_partners
 from custodiet.policy.facts.agencies import default_directory
 from custodiet.scanner import ScanContext, ScanError, Summary, scan, show_layout
 from custodiet.scanner.layouts import FAMILIES, LayoutError, parse_columns
+from custodiet.scanner.rules import load_rules
 
 
 class _Bars:
@@ -52,14 +53,20 @@ class _Bars:
 
 
 def _table(title: str, header: tuple[str, ...], rows: list[tuple[Any, ...]]) -> str:
-    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=True)]
+    """Columns padded to their widest cell; numbers right-aligned, with thousands commas."""
+    shown = [
+        tuple((f"{cell:,}", True) if isinstance(cell, int) else (str(cell), False) for cell in row)
+        for row in rows
+    ]
+    cells = [tuple((name, False) for name in header), *shown]
+    widths = [max(len(text) for text, _ in column) for column in zip(*cells, strict=True)]
     lines = [title]
-    for row in (header, *rows):
+    for row in cells:
         lines.append(
             "  "
             + "  ".join(
-                str(cell).rjust(width) if isinstance(cell, int) else str(cell).ljust(width)
-                for cell, width in zip(row, widths, strict=True)
+                text.rjust(width) if number else text.ljust(width)
+                for (text, number), width in zip(row, widths, strict=True)
             ).rstrip()
         )
     return "\n".join(lines)
@@ -70,11 +77,21 @@ def render_summary(summary: Summary) -> str:
         f"{summary.rows:,} accesses read; {summary.flagged_rows:,} flagged "
         f"({summary.flags:,} flags)."
     ]
+    rules = {rule.category: rule.id for rule in load_rules().rules}
+    rows = []
+    for category, n in summary.by_category.items():
+        rule = rules[category]
+        if rule in summary.by_rule:
+            flagged, read = summary.by_rule[rule]
+            share = f"{flagged / read:.1%}" if read else "-"
+            rows.append((CATEGORY_LABELS[category], rule, n, flagged, read, share))
+        else:
+            rows.append((CATEGORY_LABELS[category], rule, n, "not checked", "", ""))
     parts.append(
         _table(
-            "By category:",
-            ("category", "flags"),
-            [(CATEGORY_LABELS[c], n) for c, n in summary.by_category.items()],
+            "By category, most serious first (rows each rule flagged, of the rows it could judge):",
+            ("category", "rule", "flags", "rows flagged", "of rows", "share"),
+            rows,
         )
     )
     agencies: dict[str, dict[str, int]] = {}
