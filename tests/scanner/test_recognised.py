@@ -390,3 +390,50 @@ def test_the_real_exports_are_read_as_delivered(tmp_path, name):
     assert ran.stderr.startswith(f"{REFUSED_BEFORE[name]:,} accesses read;")
     header, _ = logs.csv_records(log)
     assert read_output(out)[0] == [*header, *ADDED_COLUMNS]
+
+
+HOTLISTS = [
+    # (hotlist, reason, flagged as an immigration query)
+    ("NCIC Stolen Vehicles", "stolen vehicle", False),
+    ("NCIC Immigration Violator File", "", True),
+    ("Immigration Violators", "hit", True),
+    ("Custom: ICE ERO targets", "", True),
+    ("Deported Felons", "", True),
+    ("NCIC Wanted Persons", "warrant", False),
+    ("Police Department Hotlist", "", False),
+    ("AMBER Alert", "", False),
+    ("NCIC Missing Persons", "", False),
+    ("Shared by HSI", "", True),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("with_reason", [True, False], ids=["search-audit", "alert-log"])
+def test_a_search_or_alert_on_an_immigration_hotlist_is_an_immigration_query(tmp_path, with_reason):
+    log = tmp_path / "alerts.csv"
+    header = ("Alert Time", "Org Name", "Hotlist Name", "Plate") + (
+        ("Reason",) if with_reason else ()
+    )
+    rows = [
+        (f"2025-11-14 10:{i:02d}:00", "Example PD", hotlist, "ABC123")
+        + ((reason,) if with_reason else ())
+        for i, (hotlist, reason, _) in enumerate(HOTLISTS)
+    ]
+    lines = logs.write_csv(log, header, rows)
+    out = tmp_path / "flags.csv"
+    ran = custodiet_scan(log, "--out", out, "--columns", 'occurred_at="Alert Time"')
+    assert ran.code == 0, ran.stderr
+    queries = {
+        int(row["source_line"]): row["why"]
+        for row in read_output(out)[1]
+        if row["category"] == logs.QUERY
+    }
+    assert set(queries) == {
+        line for line, (_, _, flagged) in zip(lines, HOTLISTS, strict=True) if flagged
+    }
+    assert (
+        'The search or alert used the hotlist "NCIC Immigration Violator File".'
+        in queries[lines[1]]
+    )
+    ran = custodiet_scan("--show-layout", log, "--columns", 'occurred_at="Alert Time"')
+    assert "  hotlist <- Hotlist Name\n" in ran.stdout

@@ -40,6 +40,7 @@ CANONICAL: tuple[tuple[str, str], ...] = (
     ("reason", "the stated reason or purpose, as written"),
     ("case_number", "the case or incident number given with the query"),
     ("offense_type", "the offence the search is for, where the system asks for one"),
+    ("hotlist", "the hotlist or alert list the search or alert concerns, where there is one"),
 )
 CANONICAL_COLUMNS = tuple(name for name, _ in CANONICAL)
 
@@ -334,7 +335,8 @@ def canonical_subset(names: tuple[str, ...]) -> Layout:
 
 
 # A header recognised by name must give these: when an access happened, and the reason
-# stated, which is what a search audit is read for. A reason column the table does not know
+# stated, which is what a search audit is read for (an alert log, read for its hotlists,
+# needs only the time). A reason column the table does not know
 # must not be read as "no reason given"; named by hand, only the time is required.
 REQUIRED = ("occurred_at", "reason")
 
@@ -373,7 +375,8 @@ def recognise(header: Sequence[str], family: str | None, columns: Mapping[str, s
             seen.setdefault(meaning, []).append(i)
     ambiguous = {c: found for c, found in seen.items() if len(found) > 1}
     sources |= {c: found[0] for c, found in seen.items() if len(found) == 1}
-    required = REQUIRED[:1] if columns else REQUIRED
+    # An alert log is read for its hotlists: it may have no reason to give.
+    required = REQUIRED[:1] if columns or "hotlist" in sources else REQUIRED
     missing = [c for c in required if c not in sources]
     if missing or ambiguous:
         raise LayoutError(_unmapped(header, sources, missing, ambiguous, unknown))

@@ -724,6 +724,20 @@ class Scan:
         )
         self.con.execute("CREATE TABLE reasons AS SELECT * FROM py_reasons")
         self.con.unregister("py_reasons")
+        # The few distinct hotlists a log names, each judged once.
+        lists: dict[str, list[str]] = {"hotlist": [], "why": []}
+        for (name,) in self.con.execute(
+            "SELECT DISTINCT hotlist FROM access_base WHERE coalesce(hotlist, '') <> ''"
+        ).fetchall():
+            why = vocabulary.hotlist_verdict(name, directory)
+            if why is not None:
+                lists["hotlist"].append(name)
+                lists["why"].append(why)
+        self.con.register(
+            "py_hotlists", pa.table({n: pa.array(v, pa.string()) for n, v in lists.items()})
+        )
+        self.con.execute("CREATE TABLE hotlists AS SELECT * FROM py_hotlists")
+        self.con.unregister("py_hotlists")
 
     def _signed(self, agency: Agency | None, *names: str) -> tuple[list[dt.date], list[str]]:
         """The days the matching registry partners certified, and their names."""

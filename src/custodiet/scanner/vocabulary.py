@@ -286,3 +286,33 @@ def immigration_verdict(text: str, directory: Directory | None = None) -> str | 
             named = found.name if found is not None else match.group(0)
             return f'The text names "{match.group(0)}" ({named}), an immigration agency.'
     return None
+
+
+# Hotlists (the lists a plate-reader or a records system alerts on) that exist to find
+# people for immigration enforcement: NCIC's Immigration Violator File and the categories
+# it holds (previously deported felons, absconders with a final order of removal, NSEERS
+# violators), and lists an agency keeps for ICE. Whole words, any case.
+IMMIGRATION_HOTLISTS = re.compile(
+    r"(?<![^\W_])(?:immigration\s+violators?(?:\s+file)?|ivf|deported\s+felons?"
+    r"|(?:immigration\s+)?absconders?|nseers|(?:final\s+)?orders?\s+of\s+removal"
+    r"|removable\s+aliens?)(?![^\W_])",
+    re.IGNORECASE,
+)
+
+
+def hotlist_verdict(name: str, directory: Directory | None = None) -> str | None:
+    """Why a hotlist of this name is an immigration list, or None.
+
+    Its name is read like a reason ("ICE Fugitive Operations", a list shared by HSI), and
+    the immigration files of NCIC are known by name.
+    """
+    found = IMMIGRATION_HOTLISTS.search(name)
+    if found is not None:
+        return (
+            f'The list "{found.group(0)}" holds people sought for immigration enforcement '
+            "(NCIC's Immigration Violator File and its kind)."
+        )
+    why = immigration_verdict(name, directory)
+    if why is None:
+        return None
+    return f"The list's name says it serves immigration enforcement: {why}"
