@@ -6,7 +6,11 @@ import base64
 import datetime as dt
 import json
 
-from custodiet.ledger.leaf import PUBLIC_FIELDS, keyed_hash, leaf_data
+import pytest
+
+from custodiet.ledger import store
+from custodiet.ledger.leaf import LEAF_VERSION, PUBLIC_FIELDS, keyed_hash, leaf_data, version_of
+from custodiet.records.models import Event
 
 REQUEST = {
     "id": "R-1",
@@ -74,3 +78,43 @@ def test_only_fields_without_personal_data_are_public() -> None:
     assert "subjects" not in PUBLIC_FIELDS["request"]
     assert "purpose" not in PUBLIC_FIELDS["request"]
     assert "name" not in PUBLIC_FIELDS["request"]["requester"]
+
+
+def test_version_2_keeps_of_a_document_its_kind_and_form_and_of_a_certification_its_dates():
+    payload = {
+        "request": REQUEST
+        | {"certification": {"signed_on": "2022-01-10", "signed_by": "Example Certifier"}}
+    }
+    first = json.loads(leaf_data(**_leaf_fields(payload), version=1))["payload"]["request"]
+    second = json.loads(leaf_data(**_leaf_fields(payload)))["payload"]["request"]
+    assert first["legal_process"][0]["form"] == second["legal_process"][0]["form"] == "I-200"
+    assert first["certification"]["signed_by"] == "Example Certifier"
+    assert second["certification"]["signed_on"] == "2022-01-10"
+    assert second["certification"]["signed_by"].startswith("hmac-sha256:")
+
+
+def _leaf_fields(payload: object) -> dict[str, object]:
+    return {
+        "event_id": 7,
+        "kind": "request.received",
+        "at": AT,
+        "actor": "clerk",
+        "request": None,
+        "payload": payload,
+        "key": b"k1",
+    }
+
+
+@pytest.mark.django_db
+def test_an_entry_is_recomputed_by_the_rules_of_its_own_version():
+    event = Event.objects.create(
+        kind="request.received", actor="clerk", at=AT, payload={"request": REQUEST}
+    )
+    older = store.event_leaf(event, version=1)
+    assert version_of(older) == 1 and version_of(store.event_leaf(event)) == LEAF_VERSION == 2
+    assert older != store.event_leaf(event)
+    assert store.leaf_mismatch(event, older) is None
+    assert store.leaf_mismatch(event, store.event_leaf(event)) is None
+    assert "any known version" in str(store.leaf_mismatch(event, older.replace(b'"v":1', b'"v":9')))
+    altered = older.replace(b'"channel":"email"', b'"channel":"phone"')
+    assert "altered" in str(store.leaf_mismatch(event, altered))

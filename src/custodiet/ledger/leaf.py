@@ -5,6 +5,16 @@ Only fields known to carry no one's personal data stay in the clear (an allowlis
 field a partner adds is hashed too). A keyed hash (HMAC-SHA256 with the deployment's
 `CUSTODIET_PII_HASH_KEY`) lets the agency show that a leaf holds a given value without
 letting anyone who reads a published proof guess names or dates of birth.
+
+Leaves carry their version (`v`), and an entry is always recomputed by the rules of its
+own version, so a log keeps verifying as the allowlist narrows:
+
+- version 1 kept a document's title and issuer, the whole certification object, and the
+  reasons' explanations (which may quote the request's words) in the clear;
+- version 2 (every event since) keeps of a document only its kind and form number, of a
+  certification only its dates and partner, of a reason its rule, citation, effect and
+  whether it is confirmed; and opens the decision's `reportable`, which the report to the
+  Governor's office is recounted from.
 """
 
 from __future__ import annotations
@@ -13,11 +23,12 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
+import json
 from typing import Any
 
 import rfc8785
 
-LEAF_VERSION = 1
+LEAF_VERSION = 2
 
 # Which parts of an event payload stay readable: True keeps the value, a dict recurses
 # into an object, a one-item list applies its spec to every item of a list.
@@ -81,6 +92,30 @@ PUBLIC_FIELDS: dict[str, Any] = {
 }
 
 
+# Version 2: what each part keeps, the rest hashed (see the module's docstring).
+_REASON: dict[str, Any] = {"rule": True, "citation": True, "effect": True, "confirmed": True}
+_REQUEST_2 = _REQUEST | {
+    "legal_process": [{"kind": True, "form": True}],
+    "certification": {"signed_on": True, "valid_through": True, "partner_id": True},
+}
+_DECISION_2 = _DECISION | {
+    "reasons": [_REASON],
+    "also_considered": [_REASON],
+    "reportable": True,
+}
+PUBLIC_FIELDS_2: dict[str, Any] = PUBLIC_FIELDS | {"request": _REQUEST_2, "decision": _DECISION_2}
+SPECS: dict[int, dict[str, Any]] = {1: PUBLIC_FIELDS, 2: PUBLIC_FIELDS_2}
+
+
+def version_of(data: bytes) -> int | None:
+    """The version a stored leaf was written with, or None if it cannot be read."""
+    try:
+        version = json.loads(data)["v"]
+    except (ValueError, TypeError, KeyError):
+        return None
+    return version if version in SPECS else None
+
+
 def keyed_hash(key: bytes, value: Any) -> str:
     digest = hmac.new(key, rfc8785.dumps(value), hashlib.sha256).digest()
     return "hmac-sha256:" + base64.b64encode(digest).decode()
@@ -109,16 +144,18 @@ def leaf_data(
     request: str | None,
     payload: Any,
     key: bytes,
+    version: int = LEAF_VERSION,
 ) -> bytes:
-    """The exact bytes of a leaf: recomputable from the event row and the key alone."""
+    """The exact bytes of a leaf: recomputable from the event row, the key and the version
+    alone."""
     return rfc8785.dumps(
         {
-            "v": LEAF_VERSION,
+            "v": version,
             "event": event_id,
             "kind": kind,
             "at": at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
             "actor": actor,
             "request": request,
-            "payload": redact(payload, PUBLIC_FIELDS, key),
+            "payload": redact(payload, SPECS[version], key),
         }
     )

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Max, Q
 
-from custodiet.ledger.leaf import leaf_data
+from custodiet.ledger.leaf import LEAF_VERSION, leaf_data, version_of
 from custodiet.ledger.models import Checkpoint, Entry, Node
 from custodiet.merkle.compact import CompactTree, NodeId, frontier_ids
 from custodiet.merkle.note import Checkpoint as Note
@@ -35,7 +35,7 @@ class LedgerError(Exception):
     """The ledger cannot do what was asked (no key, a size beyond the log, ...)."""
 
 
-def event_leaf(event: Event) -> bytes:
+def event_leaf(event: Event, version: int = LEAF_VERSION) -> bytes:
     return leaf_data(
         event_id=event.pk,
         kind=event.kind,
@@ -44,6 +44,7 @@ def event_leaf(event: Event) -> bytes:
         request=event.request.public_id if event.request_id else None,
         payload=event.payload,
         key=settings.CUSTODIET_PII_HASH_KEY,
+        version=version,
     )
 
 
@@ -55,8 +56,11 @@ def leaf_mismatch(event: Event | None, data: bytes) -> str | None:
     """
     if event is None:
         return "has no event"
+    version = version_of(data)
+    if version is None:
+        return f"does not match event #{event.pk}: the entry is not a leaf of any known version"
     try:
-        recomputed = event_leaf(event)
+        recomputed = event_leaf(event, version)
     except Exception as error:  # any stored content whatsoever: the report names it
         return f"does not match event #{event.pk}: the event can no longer be written as a leaf ({type(error).__name__}: {str(error)[:200]})"
     if recomputed != data:
