@@ -1,0 +1,180 @@
+"""The report to the Governor's office as the bundle of contract/REPORTS.md.
+
+`build` writes, for one agency and one quarter or year on its calendar:
+
+- `report.json`: the period, the log's size and root, the counts recounted from the leaves
+  (`custodiet.reports.recount`, the function the recipient runs too), the exceptions
+  found, and the attestation (null until the agency's attester signs it);
+- `record.csv` and `record.xlsx`: the written record, one row per reportable request
+  received in the period (personal data: for the Governor's office only);
+- `report.pdf`: the same for people, tagged PDF/UA like the letters;
+- `checkpoint`: a signed checkpoint of the log taken now, after the period ended;
+- `entries.jsonl.gz`: every ledger entry up to that checkpoint, as the ledger export;
+- `log.vkey`: the log's verifier key.
+
+A period is reported once it has ended: the figures of a quarter still running would
+change under the reader.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import gzip
+import hashlib
+import json
+import tarfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import timezone
+from openpyxl import Workbook
+
+from custodiet.accounts.models import Agency
+from custodiet.cases.letters import write_pdf
+from custodiet.ledger import store
+from custodiet.ledger.models import Entry
+from custodiet.records.export import EXPORT_FIELDS, LogFilter, export_rows
+from custodiet.records.spreadsheet import safe_row
+from custodiet.reports import exports
+from custodiet.reports.charts import stacked_bars
+from custodiet.reports.log import count
+from custodiet.reports.recount import Period, Recount, leaves, recount
+
+BUNDLE_VERSION = 1
+FILES = (
+    "report.json",
+    "record.csv",
+    "record.xlsx",
+    "report.pdf",
+    "checkpoint",
+    "entries.jsonl.gz",
+    "log.vkey",
+)
+
+
+class ReportError(Exception):
+    """The report cannot be built as asked (a period not yet ended, no ledger key, ...)."""
+
+
+@dataclass(frozen=True)
+class Built:
+    directory: Path
+    report: dict[str, Any]
+    sha256: str  # of report.json: what an attestation names
+
+
+def _entry_data(size: int) -> Iterator[bytes]:
+    for (data,) in (
+        Entry.objects.filter(index__lt=size).order_by("index").values_list("data").iterator(5000)
+    ):
+        yield bytes(data)
+
+
+def _write_entries(path: Path, size: int) -> None:
+    # mtime 0: the same log gives the same file, byte for byte.
+    with path.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as handle:
+        for index, data in enumerate(_entry_data(size)):
+            line = {"index": index, "data": base64.b64encode(data).decode()}
+            handle.write((json.dumps(line) + "\n").encode())
+
+
+def _record_rows(agency: Agency, period: Period, reportable: set[str]) -> Iterator[dict[str, str]]:
+    where = LogFilter(agency=agency, start=period.start, end=period.end)
+    for row in export_rows(where):
+        if row["request_id"] in reportable:
+            yield row
+
+
+def _write_record(directory: Path, agency: Agency, period: Period, reportable: set[str]) -> int:
+    rows = 0
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Record")
+    sheet.append(exports._header(sheet, EXPORT_FIELDS))
+    with (directory / "record.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=EXPORT_FIELDS)
+        writer.writeheader()
+        for row in _record_rows(agency, period, reportable):
+            writer.writerow(safe_row(row))
+            sheet.append([exports._cell(sheet, f, row[f]) for f in EXPORT_FIELDS])
+            rows += 1
+    book.save(directory / "record.xlsx")
+    return rows
+
+
+def _pdf(agency: Agency, period: Period, report: dict[str, Any]) -> bytes:
+    where = LogFilter(agency=agency, start=period.start, end=period.end)
+    chart = stacked_bars(
+        count(where),
+        title=f"Requests by month and outcome, {period.label}",
+        description="Requests received each month of the period, by the rules' outcome.",
+    )
+    counts = report["counts"]
+    tables = [
+        (caption, column, counts[key])
+        for caption, column, key in (
+            ("By final status", "Status", "final_status"),
+            ("Immigration-related", "Immigration-related", "immigration_related"),
+            ("By requester level", "Level", "requester_level"),
+            ("By channel", "Channel", "channel"),
+            ("By legal process offered", "Kind", "legal_process"),
+            ("By records requested", "Record", "records_requested"),
+        )
+    ]
+    html = render_to_string(
+        "reports/report_pdf.html",
+        {"agency": agency, "period": period, "report": report, "chart": chart, "tables": tables},
+    )
+    return write_pdf(html, f"custodiet:report:{agency.code}:{period.label}")
+
+
+def build(agency: Agency, period: Period, directory: Path) -> Built:
+    """Write the bundle for `period` into `directory` (created; it must not hold one)."""
+    zone = settings.TIME_ZONE
+    today = timezone.localdate()
+    if period.end >= today:
+        raise ReportError(
+            f"{period.label} ends on {period.end.isoformat()}: a period is reported once it "
+            f"has ended (today is {today.isoformat()} in {zone})"
+        )
+    if directory.exists() and any(directory.iterdir()):
+        raise ReportError(f"{directory} is not empty: a bundle is written into a new folder")
+    directory.mkdir(parents=True, exist_ok=True)
+    head = store.checkpoint()
+    counted: Recount = recount(leaves(_entry_data(head.size)), period, agency.code, zone)
+    _write_entries(directory / "entries.jsonl.gz", head.size)
+    (directory / "checkpoint").write_text(head.note)
+    (directory / "log.vkey").write_text(store.signer().verifier.vkey + "\n")
+    rows = _write_record(directory, agency, period, set(counted.reportable_ids))
+    assert rows == len(counted.reportable_ids), "the record and the leaves disagree"
+    report = {
+        "version": BUNDLE_VERSION,
+        "agency": agency.code,
+        "agency_name": agency.name,
+        "period": period.as_json(zone),
+        "generated_at": timezone.now().isoformat(timespec="seconds"),
+        "log": {
+            "origin": head.note.split("\n", 1)[0],
+            "size": head.size,
+            "root": base64.b64encode(bytes(head.root)).decode(),
+        },
+        "counts": counted.counts,
+        "attestation": None,
+        "exceptions": counted.exceptions,
+    }
+    text = json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+    (directory / "report.json").write_text(text, encoding="utf-8")
+    (directory / "report.pdf").write_bytes(_pdf(agency, period, report))
+    return Built(directory, report, hashlib.sha256(text.encode()).hexdigest())
+
+
+def pack(directory: Path, archive: Path) -> Path:
+    """The bundle as one .tar.gz, its files at the top level."""
+    with tarfile.open(archive, "w:gz") as tar:
+        for name in FILES:
+            tar.add(directory / name, arcname=name)
+    return archive

@@ -1,0 +1,204 @@
+"""The report to the Governor's office, end to end: built from the ledger and the records,
+accepted by the recipient from the bundle alone, and refused, naming the check, when
+anything in it was changed (contract/REPORTS.md)."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import gzip
+import io
+import json
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from custodiet.cases import actions
+from custodiet.cases.models import Case
+from custodiet.ledger import store
+from custodiet.merkle.note import Checkpoint as Note
+from custodiet.merkle.note import Verifier, sign_checkpoint
+from custodiet.reports import oversight
+from custodiet.reports.recount import Period
+
+from .conftest import Role, detective_request, ice_request, make_member
+
+pytestmark = pytest.mark.django_db
+Q3 = Period.parse("2025-Q3")
+
+
+@pytest.fixture(autouse=True)
+def log_key(settings, tmp_path: Path) -> None:
+    """The agency's log key, made as the README says."""
+    settings.CUSTODIET_LOG_KEY_FILE = tmp_path / "keys" / "log.key"
+    call_command("ledger", "keygen", stdout=io.StringIO(), stderr=io.StringIO())
+
+
+@pytest.fixture
+def bundle(api, dmv, supervisor, django_user_model, tmp_path) -> Path:
+    """Q3 2025: a robbery request released, an ICE request refused, one still waiting, one
+    received the day after the quarter ended."""
+    clerk = make_member(django_user_model, "clerk-1", dmv, Role.CLERK)
+    sent = [
+        api.submit(detective_request(received_at="2025-07-02T09:00:00-06:00")),
+        api.submit(ice_request(received_at="2025-08-14T16:00:00-06:00")),
+        api.submit(detective_request(received_at="2025-09-30T23:30:00-06:00")),
+        api.submit(detective_request(received_at="2025-10-01T00:30:00-06:00")),
+    ]
+    assert all(response.status_code == 201 for response in sent)
+    cases = [Case.objects.get(request__public_id=r.json()["id"]) for r in sent]
+    actions.release(actions.approve(cases[0], by=supervisor), by=clerk)
+    actions.refuse(cases[1], by=clerk)
+    out = tmp_path / "bundle"
+    call_command("report", "build", "--period", "2025-Q3", "--out", str(out), stdout=io.StringIO())
+    return out
+
+
+def _key(bundle: Path) -> Verifier:
+    return Verifier.from_vkey((bundle / "log.vkey").read_text().strip())
+
+
+def _verdicts(bundle: Path, previous: str | None = None) -> dict[str, bool]:
+    return {check.name: check.ok for check in oversight.verify(bundle, _key(bundle), previous)}
+
+
+def test_the_bundle_counts_what_happened_and_the_recipient_accepts_it(bundle):
+    report = json.loads((bundle / "report.json").read_text())
+    assert report["period"] == {
+        "kind": "quarter",
+        "label": "2025-Q3",
+        "from": "2025-07-01",
+        "to": "2025-09-30",
+        "time_zone": "America/Denver",
+    }
+    counts = report["counts"]
+    assert counts["requests"] == 3  # 23:30 on 30 September in Denver is in the quarter
+    assert counts["final_status"] == {"released": 1, "refused": 1, "pending": 1, "withdrawn": 0}
+    assert counts["immigration_related"] == {"yes": 1, "no": 2}
+    assert counts["requester_level"] == {"federal": 1, "local": 2}
+    assert report["attestation"] is None and report["exceptions"] == []
+    assert report["log"]["size"] == store.size()
+    rows = list(csv.DictReader((bundle / "record.csv").open(encoding="utf-8")))
+    assert len(rows) == 3
+    assert (bundle / "report.pdf").read_bytes().startswith(b"%PDF-")
+    assert _verdicts(bundle) == dict.fromkeys(
+        ("signature", "log", "counts", "record", "attestation"), True
+    )
+    out = io.StringIO()
+    call_command(
+        "oversight", "verify", str(bundle), "--log-key", str(bundle / "log.vkey"), stdout=out
+    )
+    assert "accepted" in out.getvalue()
+
+
+def _rewrite_entries(bundle: Path, change) -> None:
+    path = bundle / "entries.jsonl.gz"
+    with gzip.open(path) as handle:
+        lines = [json.loads(line) for line in handle]
+    lines = change(lines)
+    with gzip.open(path, "wt") as handle:
+        for line in lines:
+            handle.write(json.dumps(line) + "\n")
+
+
+def _edit_leaf(lines: list[dict], kind: str, edit) -> list[dict]:
+    for line in lines:
+        leaf = json.loads(base64.b64decode(line["data"]))
+        if leaf["kind"] == kind:
+            edit(leaf)
+            line["data"] = base64.b64encode(json.dumps(leaf).encode()).decode()
+            break
+    return lines
+
+
+@pytest.mark.parametrize(
+    ("tamper", "failed"),
+    [
+        (lambda b: _rewrite_entries(b, lambda ls: [*ls[:-1], ls[-1]]), None),
+        (
+            lambda b: _rewrite_entries(
+                b,
+                lambda ls: _edit_leaf(
+                    ls, "request.refused", lambda leaf: leaf.update(kind="request.released")
+                ),
+            ),
+            "log",
+        ),
+        (lambda b: _rewrite_entries(b, lambda ls: [ls[1], ls[0], *ls[2:]]), "unusable"),
+        (
+            lambda b: (b / "report.json").write_text(
+                (b / "report.json").read_text().replace('"released": 1', '"released": 0')
+            ),
+            "counts",
+        ),
+        (
+            lambda b: (b / "record.csv").write_text(
+                "".join((b / "record.csv").read_text().splitlines(keepends=True)[:-1])
+            ),
+            "record",
+        ),
+        (
+            lambda b: (b / "checkpoint").write_text(
+                (b / "checkpoint").read_text().replace("\n\n", "\nextra\n\n", 1)
+            ),
+            "signature",
+        ),
+    ],
+    ids=[
+        "untouched",
+        "a-leaf-edited",
+        "entries-reordered",
+        "a-count",
+        "a-record-row",
+        "checkpoint",
+    ],
+)
+def test_a_changed_bundle_is_refused_naming_the_check(bundle, tamper, failed):
+    tamper(bundle)
+    if failed == "unusable":
+        with pytest.raises(oversight.Unusable, match="out of order"):
+            _verdicts(bundle)
+        return
+    failing = [name for name, ok in _verdicts(bundle).items() if not ok]
+    assert (failed in failing) if failed else failing == []
+
+
+def test_a_later_report_must_extend_the_history_accepted_before(bundle, api, tmp_path):
+    accepted = (bundle / "checkpoint").read_text()
+    api.submit(detective_request(received_at="2025-11-02T09:00:00-06:00"))
+    later = tmp_path / "later"
+    call_command(
+        "report", "build", "--period", "2025-Q4", "--out", str(later), stdout=io.StringIO()
+    )
+    assert _verdicts(later, accepted)["log"]
+    # What the agency accepted before was another history of the same size, signed with
+    # its own key: the later bundle does not extend it, and is refused.
+    size = json.loads((bundle / "report.json").read_text())["log"]["size"]
+    key = store.signer()
+    other = sign_checkpoint(Note(origin=key.name, size=size, root=bytes(32)), [key])
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="log failed"):
+        call_command(
+            "oversight",
+            "verify",
+            str(later),
+            "--log-key",
+            str(later / "log.vkey"),
+            "--previous",
+            str(_file(tmp_path / "accepted", other)),
+            stdout=out,
+        )
+    assert "the reported history changed" in out.getvalue()
+
+
+def _file(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
+
+
+def test_a_period_is_reported_once_it_has_ended(api):
+    with pytest.raises(CommandError, match="a period is reported once it has ended"):
+        call_command("report", "build", "--period", "2999-Q1", stdout=io.StringIO())
+    with pytest.raises(CommandError, match="not a period"):
+        call_command("report", "build", "--period", "2025-Q5", stdout=io.StringIO())
