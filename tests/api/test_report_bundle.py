@@ -202,3 +202,13 @@ def test_a_period_is_reported_once_it_has_ended(api):
         call_command("report", "build", "--period", "2999-Q1", stdout=io.StringIO())
     with pytest.raises(CommandError, match="not a period"):
         call_command("report", "build", "--period", "2025-Q5", stdout=io.StringIO())
+
+
+def test_the_pack_says_which_reports_the_law_asks_for():
+    from custodiet.reports.bundle import required
+
+    assert required(Period.parse("2021-Q4")).startswith("no reporting duty")
+    assert "quarterly" in required(Period.parse("2022-Q1"))
+    assert "unconfirmed" not in required(Period.parse("2022-Q1"))
+    assert "unconfirmed" in required(Period.parse("2025"))
+    assert required(Period.parse("2024")).startswith("no reporting duty")

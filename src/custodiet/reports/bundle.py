@@ -38,6 +38,7 @@ from custodiet.accounts.models import Agency
 from custodiet.cases.letters import write_pdf
 from custodiet.ledger import store
 from custodiet.ledger.models import Entry
+from custodiet.policy.packs import ReportingDuty, get_pack
 from custodiet.records.export import EXPORT_FIELDS, LogFilter, export_rows
 from custodiet.records.spreadsheet import safe_row
 from custodiet.reports import exports
@@ -66,6 +67,23 @@ class Built:
     directory: Path
     report: dict[str, Any]
     sha256: str  # of report.json: what an attestation names
+
+
+def duties(period: Period) -> list[ReportingDuty]:
+    """The pack's reporting duties that ask for this period's report."""
+    pack = get_pack(settings.CUSTODIET_POLICY_PACK)
+    return [duty for duty in pack.reporting if duty.covers(period.kind, period.start)]
+
+
+def required(period: Period) -> str:
+    """Which law asks for this report, in words (or that none does)."""
+    found = duties(period)
+    if not found:
+        return f"no reporting duty of the pack asks for a {period.kind} report for {period.label}"
+    return "; ".join(
+        duty.citation + ("" if duty.confirmed else " (unconfirmed: counsel confirms)")
+        for duty in found
+    )
 
 
 def _entry_data(size: int) -> Iterator[bytes]:

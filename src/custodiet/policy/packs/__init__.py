@@ -143,6 +143,25 @@ class Layer:
 
 
 @dataclass(frozen=True)
+class ReportingDuty:
+    """A report the law asks for: of every `kind` period ("quarter" or "year") that begins
+    on or after `start` (and before `until`, when the duty ended)."""
+
+    kind: str
+    start: dt.date
+    until: dt.date | None
+    citation: str
+    confirmed: bool
+
+    def covers(self, kind: str, first_day: dt.date) -> bool:
+        return (
+            kind == self.kind
+            and first_day >= self.start
+            and (self.until is None or first_day < self.until)
+        )
+
+
+@dataclass(frozen=True)
 class Pack:
     id: str
     name: str
@@ -155,6 +174,8 @@ class Pack:
     baseline_until: dt.date | None = None
     # The agency's IANA time zone ("America/Denver"); None reads a timestamp's own date.
     time_zone: str | None = None
+    # The reports the law asks for, and from when (`[[reporting]]` in pack.toml).
+    reporting: tuple[ReportingDuty, ...] = ()
     _periods: dict[
         tuple[tuple[int, ...], tuple[int, ...]], tuple[tuple[Term, ...], tuple[Rule, ...]]
     ] = field(default_factory=dict, compare=False, repr=False)
@@ -476,7 +497,30 @@ def load_pack(directory: Path, *, resolve: Callable[[str], Pack] | None = None) 
         if "baseline_until" in meta
         else None,
         time_zone=_time_zone(meta, where),
+        reporting=tuple(_reporting(manifest, where)),
     )
+
+
+def _reporting(manifest: dict[str, Any], where: str) -> list[ReportingDuty]:
+    duties = []
+    for index, raw in enumerate(manifest.get("reporting", [])):
+        duty_where = f"{where}, reporting {index + 1}"
+        kind = _text(raw, "kind", duty_where)
+        if kind not in ("quarter", "year"):
+            raise PackError(f'{duty_where}: \'kind\' must be "quarter" or "year", not {kind!r}')
+        confirmed = raw.get("confirmed", True)
+        if not isinstance(confirmed, bool):
+            raise PackError(f"{duty_where}: 'confirmed' must be true or false")
+        duties.append(
+            ReportingDuty(
+                kind=kind,
+                start=_date(raw.get("from"), f"{duty_where}, 'from'"),
+                until=_date(raw["until"], f"{duty_where}, 'until'") if "until" in raw else None,
+                citation=_text(raw, "citation", duty_where),
+                confirmed=confirmed,
+            )
+        )
+    return duties
 
 
 def available_packs() -> list[str]:

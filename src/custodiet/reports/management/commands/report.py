@@ -53,6 +53,7 @@ class Command(BaseCommand):
             f"{len(built.report['exceptions'])} exception(s); log size {built.report['log']['size']:,}"
         )
         self.stdout.write(f"report.json SHA-256 {built.sha256}")
+        self.stdout.write(f"asked for by: {bundle.required(period)}")
         if options["tar"]:
             archive = bundle.pack(out, out.with_name(out.name + ".tar.gz"))
             self.stdout.write(f"{archive}")
