@@ -2,7 +2,7 @@
 
 import sys
 
-from bench import intake, ledger, ledger_pure, monitor, policy, uploads, workbooks
+from bench import intake, ledger, ledger_pure, monitor, policy, reports, uploads, workbooks
 
 BENCHES = {
     "policy": policy.main,
@@ -12,6 +12,7 @@ BENCHES = {
     "workbooks": workbooks.main,
     "uploads": uploads.main,
     "intake": intake.main,
+    "reports": reports.main,
 }
 
 

@@ -1,0 +1,149 @@
+"""How fast the Governor's office checks a report bundle of a large log.
+
+A synthetic log of `CUSTODIET_BENCH_REPORT_ENTRIES` entries (1,000,000 by default: half
+requests received, half their decisions, as version 2 leaves) is written as a bundle:
+entries, a signed checkpoint, the report's counts (recounted by the function the recipient
+runs) and the written record. The baseline, in the same run, is the standalone verifier
+(`custodiet-verify`) hashing the same entries as a ledger export: the least any check of
+the log must do. `oversight verify` does that and recounts every figure from the leaves.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import gzip
+import json
+import os
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from bench.timing import best_of
+
+VARIABLE = "CUSTODIET_BENCH_REPORT_ENTRIES"
+DEFAULT_ENTRIES = 1_000_000
+LEVELS = ("local", "state", "federal", "private")
+CHANNELS = ("email", "mail", "phone", "in_person", "database")
+
+
+def _leaves(entries: int) -> Iterator[bytes]:
+    import rfc8785
+
+    for event in range(entries):
+        number = event // 2
+        request = f"R-{number:07d}"
+        day = 1 + number % 28
+        if event % 2 == 0:
+            payload = {
+                "request": {
+                    "id": request,
+                    "received_at": f"2025-0{7 + number % 3}-{day:02d}T10:00:00-06:00",
+                    "channel": CHANNELS[number % len(CHANNELS)],
+                    "receiving_agency": "CO-DOR-DMV",
+                    "requester": {"organization": "Example PD", "level": LEVELS[number % 4]},
+                    "records_requested": ["address"],
+                    "subjects": "hmac-sha256:" + "A" * 43 + "=",
+                }
+            }
+            kind = "request.received"
+        else:
+            payload = {
+                "decision": {
+                    "outcome": "eligible" if number % 5 else "refuse",
+                    "immigration_related": number % 5 == 0,
+                    "reportable": {"value": True, "because": "A third party's request."},
+                    "reasons": [
+                        {"rule": "co-guidance-criminal-investigation", "effect": "eligible"}
+                    ],
+                    "legal_process": [],
+                }
+            }
+            kind = "request.decided"
+        yield rfc8785.dumps(
+            {
+                "v": 2,
+                "event": event + 1,
+                "kind": kind,
+                "at": "2025-10-01T00:00:00.000000+00:00",
+                "actor": "portal",
+                "request": request,
+                "payload": payload,
+            }
+        )
+
+
+def _write(folder: Path, entries: int) -> tuple[Path, Path, str]:
+    """(the bundle, a ledger export of the same entries, the log's verifier key)."""
+    from custodiet.merkle.compact import CompactTree
+    from custodiet.merkle.note import Checkpoint, Signer, generate_key, sign_checkpoint
+    from custodiet.merkle.rfc6962 import leaf_hash
+    from custodiet.reports.recount import Period, leaves, recount
+
+    skey, vkey = generate_key("bench.custodiet.invalid/ledger")
+    signer = Signer.from_skey(skey)
+    bundle, export = folder / "bundle", folder / "export"
+    bundle.mkdir()
+    (export / "checkpoints").mkdir(parents=True)
+    tree = CompactTree()
+    data = list(_leaves(entries))
+    with (
+        gzip.open(bundle / "entries.jsonl.gz", "wt", compresslevel=1) as packed,
+        (export / "entries.jsonl").open("w") as plain,
+    ):
+        for index, leaf in enumerate(data):
+            line = json.dumps({"index": index, "data": base64.b64encode(leaf).decode()}) + "\n"
+            packed.write(line)
+            plain.write(line)
+            tree.append(leaf_hash(leaf))
+    note = sign_checkpoint(Checkpoint(signer.name, tree.size, tree.root()), [signer])
+    (bundle / "checkpoint").write_text(note)
+    (export / "checkpoints" / str(tree.size)).write_text(note)
+    (export / "log.vkey").write_text(vkey + "\n")
+    period = Period.parse("2025-Q3")
+    counted = recount(leaves(data), period, "CO-DOR-DMV", "America/Denver")
+    with (bundle / "record.csv").open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["request_id"])
+        writer.writerows([key] for key in counted.reportable_ids)
+    report = {
+        "version": 1,
+        "agency": "CO-DOR-DMV",
+        "period": period.as_json("America/Denver"),
+        "log": {"size": tree.size, "root": base64.b64encode(tree.root()).decode()},
+        "counts": counted.counts,
+        "attestation": None,
+        "exceptions": counted.exceptions,
+    }
+    (bundle / "report.json").write_text(json.dumps(report))
+    return bundle, export, vkey
+
+
+def main() -> None:
+    from custodiet.merkle.note import Verifier
+    from custodiet.merkle.verifier import check_export
+    from custodiet.reports import oversight
+
+    entries = int(os.environ.get(VARIABLE, "").replace("_", "") or DEFAULT_ENTRIES)
+    with tempfile.TemporaryDirectory(prefix="custodiet-bench-") as name:
+        started = time.perf_counter()
+        bundle, export, vkey = _write(Path(name), entries)
+        made = time.perf_counter() - started
+        key = Verifier.from_vkey(vkey)
+        checks: list[oversight.Check] = []
+
+        def verify() -> None:
+            checks[:] = oversight.verify(bundle, key)
+
+        base = best_of(lambda: check_export(export, key), repeats=2)
+        ours = best_of(verify, repeats=2)
+    assert all(check.ok for check in checks), checks
+    print(f"reports: a bundle of {entries:,} ledger entries (made in {made:.1f} s), best of 2")
+    print(
+        f"  baseline: custodiet-verify hashing the entries   {base:7.2f} s  {entries / base:>10,.0f} entries/s  1.0x"
+    )
+    print(
+        f"  oversight verify: log, counts, record           {ours:7.2f} s  {entries / ours:>10,.0f} entries/s  "
+        f"{ours / base:.1f}x"
+    )
