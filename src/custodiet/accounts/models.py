@@ -95,6 +95,12 @@ class Membership(models.Model):
         return self.role == Role.PRIVACY_OFFICER
 
     @property
+    def can_read_monitor_masked(self) -> bool:
+        """Read the findings and their rows with the personal data in them masked ("[name]",
+        "[plate]"): auditors check what was flagged and why without reading whom it was about."""
+        return self.role == Role.AUDITOR
+
+    @property
     def can_count_monitor(self) -> bool:
         """See the monitor's flags counted by category, agency and month, which name no one."""
         return self.role in {Role.PRIVACY_OFFICER, Role.AUDITOR, Role.ADMINISTRATOR}

@@ -3,21 +3,25 @@ and each finding with the logged rows behind it.
 
 Thin adapters, like the request log's: check who reads (`_reader`, `get_finding_for_user`),
 parse the filter (`MonitorFilterForm`), take the flags and findings from its
-`FindingFilter`, render. The privacy officer reads everything. Auditors and administrators
-see the counts and charts, which name only agencies, and the scans; the findings name the
-accounts that ran the queries and the rows hold what was looked up (plates, names, dates
-of birth), so they are the privacy officer's alone. A finding of another agency is the
-same 404 as no finding at all.
+`FindingFilter`, render. The findings name the accounts that ran the queries and the rows
+hold what was looked up (plates, names, dates of birth), so the privacy officer alone reads
+them whole. Auditors read them masked: every reason, explanation and free-text column
+through `custodiet.scanner.personal.mask`, and the columns of what was looked up as their
+kind alone. Administrators see the counts and charts, which name only agencies, and the
+scans. A finding of another agency is the same 404 as no finding at all.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_safe
 
@@ -27,6 +31,7 @@ from custodiet.monitor import charts
 from custodiet.monitor.counts import Counts, Group, count
 from custodiet.monitor.forms import IMMIGRATION, MonitorFilterForm
 from custodiet.monitor.models import CATEGORY_LABELS, Finding, FlaggedAccess, Scan
+from custodiet.scanner.personal import mask, mask_cell
 from custodiet.scanner.rules import IMMIGRATION_CATEGORIES, Rule, load_rules
 from custodiet.web import pages
 
@@ -43,25 +48,49 @@ class Reader:
     membership: Membership
     # The findings and their rows; without it, the scans, the counts and the charts only.
     sees_findings: bool
+    # The personal data in the findings and their rows shown as its kind: "[name]".
+    masked: bool
+
+    def text(self, text: str, searched: dt.datetime) -> str:
+        """A reason or an explanation, as this reader reads it."""
+        return mask(text, as_of=timezone.localdate(searched)) if self.masked else text
+
+    def cell(self, column: str, value: str, searched: dt.datetime) -> str:
+        """A logged value, as this reader reads it."""
+        return (
+            mask_cell(column, value, as_of=timezone.localdate(searched)) if self.masked else value
+        )
 
 
-def _reader(user: object) -> Reader:
+def _opens_findings(membership: Membership) -> bool:
+    """The privacy officer reads the findings whole, auditors masked."""
+    return membership.can_read_monitor or membership.can_read_monitor_masked
+
+
+def _reader(
+    user: object, capability: Callable[[Membership], bool] | str = "can_count_monitor"
+) -> Reader:
     """Who may read the monitor, and how much of it: decided here and nowhere else."""
-    membership = require(user, "can_count_monitor")
-    return Reader(membership, sees_findings=membership.can_read_monitor)
+    membership = require(user, capability)
+    return Reader(
+        membership,
+        sees_findings=_opens_findings(membership),
+        masked=not membership.can_read_monitor,
+    )
 
 
-def get_finding_for_user(user: object, finding_id: int) -> Finding:
-    """The finding with this id among the agency's scans, for the privacy officer; else 404/403."""
-    membership = require(user, "can_read_monitor")
+def get_finding_for_user(user: object, finding_id: int) -> tuple[Finding, Reader]:
+    """The finding with this id among the agency's scans, and how its reader reads it, for
+    those who may open findings; else 404/403."""
+    reader = _reader(user, _opens_findings)
     finding = (
         Finding.objects.select_related("scan")
-        .filter(pk=finding_id, scan__agency=membership.agency)
+        .filter(pk=finding_id, scan__agency=reader.membership.agency)
         .first()
     )
     if finding is None:
         raise Http404("no such finding")
-    return finding
+    return finding, reader
 
 
 def _category(category: str) -> dict[str, Any]:
@@ -223,7 +252,11 @@ def overview(request: HttpRequest) -> HttpResponse:
             "page": page,
             "page_links": paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
             "findings": [
-                {"finding": finding, "category": _category(finding.category)}
+                {
+                    "finding": finding,
+                    "category": _category(finding.category),
+                    "why": reader.text(finding.why, finding.first_at),
+                }
                 for finding in page.object_list
             ],
         }
@@ -246,14 +279,16 @@ def _columns(rows: list[FlaggedAccess]) -> list[str]:
 @monitor_page
 @require_safe
 def finding(request: HttpRequest, finding_id: int) -> HttpResponse:
-    found = get_finding_for_user(request.user, finding_id)
+    found, reader = get_finding_for_user(request.user, finding_id)
     paginator = Paginator(found.rows.all(), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     rows = list(page.object_list)
     columns = _columns(rows)
     context = {
         "nav": "monitor",
+        "reader": reader,
         "finding": found,
+        "why": reader.text(found.why, found.first_at),
         "category": _category(found.category),
         "rule": _rule(found),
         "page": page,
@@ -262,7 +297,11 @@ def finding(request: HttpRequest, finding_id: int) -> HttpResponse:
         "rows": [
             {
                 "row": row,
-                "values": ["" if (v := row.columns.get(c)) is None else v for c in columns],
+                "values": [
+                    reader.cell(c, "" if (v := row.columns.get(c)) is None else v, row.occurred_at)
+                    for c in columns
+                ],
+                "why": reader.text(row.why, row.occurred_at),
             }
             for row in rows
         ],
