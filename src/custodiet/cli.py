@@ -30,7 +30,7 @@ from custodiet.policy.packs import (
     get_pack,
 )
 
-OWN_COMMANDS = ("evaluate", "scenarios", "policy", "classify")
+OWN_COMMANDS = ("evaluate", "scenarios", "policy", "classify", "witness")
 DEFAULT_PACK = "us-co"
 
 
@@ -94,6 +94,20 @@ def _parser() -> argparse.ArgumentParser:
     )
     classify.add_argument("file", type=Path)
     classify.add_argument("--json", action="store_true")
+
+    witness = commands.add_parser(
+        "witness", help="run a witness that cosigns the agencies' log checkpoints (C2SP)"
+    )
+    witness_commands = witness.add_subparsers(dest="witness_command", required=True)
+    keygen = witness_commands.add_parser("keygen", help="make the witness's key")
+    keygen.add_argument("name", help="the witness's key name, e.g. witness.gov.example/oversight")
+    keygen.add_argument("--out", type=Path, required=True, help="the key file to write (mode 600)")
+    serve = witness_commands.add_parser("serve", help="serve POST <prefix>/add-checkpoint")
+    serve.add_argument("--config", type=Path, required=True, help="the witness's TOML file")
+    serve.add_argument(
+        "--bind", default="127.0.0.1:8100", help="host:port (default 127.0.0.1:8100)"
+    )
+    serve.add_argument("--prefix", default="", help="the submission prefix, e.g. /witness")
     return parser
 
 
@@ -316,12 +330,50 @@ def cmd_classify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
+def cmd_witness(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from custodiet import witness
+    from custodiet.merkle.cosignature import Witness
+
+    if args.witness_command == "keygen":
+        if args.out.exists():
+            err.write(f"custodiet witness keygen: {args.out} exists; it is not replaced\n")
+            return 2
+        try:
+            key = Witness.generate(args.name)
+        except ValueError as error:
+            err.write(f"custodiet witness keygen: {error}\n")
+            return 2
+        descriptor = os.open(args.out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(key.skey + "\n")
+        out.write(f"{key.verifier.vkey}\n")
+        return 0
+    try:
+        config = witness.Config.load(args.config)
+    except witness.ConfigError as error:
+        err.write(f"custodiet witness serve: {error}\n")
+        return 2
+    host, _, port = args.bind.rpartition(":")
+    from wsgiref.simple_server import make_server
+
+    app = witness.application(config, args.prefix.rstrip("/"))
+    with make_server(host or "127.0.0.1", int(port), app) as server:
+        out.write(
+            f"witness {config.witness.name} on http://{args.bind}{args.prefix}/add-checkpoint, "
+            f"{len(config.logs)} log(s)\n"
+        )
+        out.flush()
+        server.serve_forever()
+    return 0
+
+
 def run(argv: Sequence[str], out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
     args = _parser().parse_args(argv)
     handler = {
         "evaluate": cmd_evaluate,
         "scenarios": cmd_scenarios,
         "classify": cmd_classify,
+        "witness": cmd_witness,
     }.get(args.command)
     if handler is None:
         return cmd_policy_show(args, out, err)

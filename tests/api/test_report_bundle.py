@@ -9,6 +9,7 @@ import csv
 import gzip
 import io
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -17,10 +18,13 @@ from django.core.management import CommandError, call_command
 from custodiet.cases import actions
 from custodiet.cases.models import Case
 from custodiet.ledger import store
+from custodiet.merkle.compact import CompactTree
 from custodiet.merkle.note import Checkpoint as Note
 from custodiet.merkle.note import Verifier, sign_checkpoint
+from custodiet.merkle.rfc6962 import leaf_hashes
 from custodiet.reports import oversight
-from custodiet.reports.recount import Period
+from custodiet.reports.recount import Period, leaves, recount
+from ledger.witnessing import running_witness
 
 from .conftest import Role, detective_request, ice_request, make_member
 
@@ -212,3 +216,58 @@ def test_the_pack_says_which_reports_the_law_asks_for():
     assert "unconfirmed" not in required(Period.parse("2022-Q1"))
     assert "unconfirmed" in required(Period.parse("2025"))
     assert required(Period.parse("2024")).startswith("no reporting duty")
+
+
+def _forge(bundle: Path, into: Path) -> Path:
+    """The bundle as an agency that rewrote its history would send it: a refusal turned
+    into a release, the tree's root recomputed, the checkpoint signed again with the
+    agency's own key (the witness's old cosignature line copied over), and the counts and
+    the record made to agree with the new leaves."""
+    shutil.copytree(bundle, into)
+    _rewrite_entries(
+        into,
+        lambda ls: _edit_leaf(
+            ls, "request.refused", lambda leaf: leaf.update(kind="request.released")
+        ),
+    )
+    with gzip.open(into / "entries.jsonl.gz") as handle:
+        data = [base64.b64decode(json.loads(line)["data"]) for line in handle]
+    tree = CompactTree()
+    tree.extend(leaf_hashes(data))
+    key = store.signer()
+    old = (bundle / "checkpoint").read_text()
+    copied = [line + "\n" for line in old.split("\n") if "witness.governor" in line]
+    note = sign_checkpoint(Note(origin=key.name, size=tree.size, root=tree.root()), [key])
+    (into / "checkpoint").write_text(note + "".join(copied))
+    report = json.loads((into / "report.json").read_text())
+    counted = recount(leaves(data), Q3, report["agency"], report["period"]["time_zone"])
+    report["counts"] = counted.counts
+    report["log"]["root"] = base64.b64encode(tree.root()).decode()
+    (into / "report.json").write_text(json.dumps(report))
+    return into
+
+
+def test_a_rewritten_history_passes_the_agencys_own_key_but_not_its_witness(
+    api, dmv, supervisor, django_user_model, tmp_path, settings
+):
+    with running_witness(tmp_path, store.signer().verifier.vkey) as governor:
+        clerk = make_member(django_user_model, "clerk-1", dmv, Role.CLERK)
+        sent = api.submit(ice_request(received_at="2025-08-14T16:00:00-06:00"))
+        actions.refuse(Case.objects.get(request__public_id=sent.json()["id"]), by=clerk)
+        call_command("ledger", "checkpoint", "--witness", governor.url, stdout=io.StringIO())
+        honest = tmp_path / "honest"
+        call_command(
+            "report", "build", "--period", "2025-Q3", "--out", str(honest), stdout=io.StringIO()
+        )
+        witness_key = governor.key.verifier
+    key = _key(honest)
+    checks = oversight.verify(honest, key, witnesses=[witness_key])
+    assert [(c.name, c.ok) for c in checks][:2] == [("signature", True), ("witness", True)]
+    assert all(c.ok for c in checks)
+    forged = _forge(honest, tmp_path / "forged")
+    # Signed by the agency and consistent with itself: only the agency's key is not enough.
+    assert all(c.ok for c in oversight.verify(forged, key))
+    refused = {c.name: c for c in oversight.verify(forged, key, witnesses=[witness_key])}
+    assert not refused["witness"].ok
+    assert "does not verify" in refused["witness"].detail
+    assert refused["counts"].ok  # the forger made the figures agree with the forged leaves

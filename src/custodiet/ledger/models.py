@@ -51,3 +51,24 @@ class Checkpoint(models.Model):
 
     def __str__(self) -> str:
         return f"checkpoint {self.size}"
+
+
+class Cosignature(models.Model):
+    """A witness's cosignature on a checkpoint (C2SP tlog-cosignature): the signature line
+    its add-checkpoint answered with, kept as received. Insert-only, as the rest."""
+
+    checkpoint = models.ForeignKey(
+        Checkpoint, on_delete=models.PROTECT, related_name="cosignatures"
+    )
+    witness = models.CharField(max_length=200)  # the witness's key name
+    line = models.TextField()
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["checkpoint__size", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["checkpoint", "witness"], name="ledger_one_cosignature")
+        ]
+
+    def __str__(self) -> str:
+        return f"cosignature of {self.checkpoint} by {self.witness}"

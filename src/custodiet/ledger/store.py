@@ -9,6 +9,9 @@ the lock were bypassed.
 
 from __future__ import annotations
 
+import urllib.error
+import urllib.parse
+import urllib.request
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,14 +21,22 @@ from django.db import connection, transaction
 from django.db.models import Max, Q
 
 from custodiet.ledger.leaf import LEAF_VERSION, leaf_data, version_of
-from custodiet.ledger.models import Checkpoint, Entry, Node
+from custodiet.ledger.models import Checkpoint, Cosignature, Entry, Node
 from custodiet.merkle.compact import CompactTree, NodeId, frontier_ids
+from custodiet.merkle.cosignature import with_cosignatures
+from custodiet.merkle.note import (
+    SIGNATURE_PREFIX,
+    Signer,
+    Verifier,
+    sign_checkpoint,
+    verify_checkpoint,
+)
 from custodiet.merkle.note import Checkpoint as Note
-from custodiet.merkle.note import Signer, Verifier, sign_checkpoint, verify_checkpoint
 from custodiet.merkle.proof import consistency_proof, inclusion_proof
 from custodiet.merkle.rfc6962 import leaf_hash
 from custodiet.merkle.verify import verify_consistency
 from custodiet.records.models import Event
+from custodiet.witness import request_body
 
 # Any fixed 64-bit number: the advisory lock that serializes appends on PostgreSQL.
 APPEND_LOCK = 0x6C65646765723031
@@ -162,6 +173,68 @@ def checkpoint() -> Checkpoint:
         head = root(current)
         note = sign_checkpoint(Note(origin=key.name, size=current, root=head), [key])
         return Checkpoint.objects.create(size=current, root=head, note=note)
+
+
+# Witnesses ---------------------------------------------------------------------------
+
+
+class WitnessRefused(LedgerError):
+    """A witness answered with anything but a cosignature."""
+
+
+def _post(url: str, body: str, timeout: float) -> tuple[int, str]:
+    if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+        raise WitnessRefused(f"{url}: a witness is reached over http:// or https://")
+    request = urllib.request.Request(  # noqa: S310 (the scheme is checked above)
+        url.rstrip("/") + "/add-checkpoint",
+        data=body.encode(),
+        method="POST",
+        headers={"Content-Type": "text/plain; charset=utf-8"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as answer:  # noqa: S310
+            return answer.status, answer.read(65536).decode("utf-8", "replace")
+    except urllib.error.HTTPError as error:
+        return error.code, error.read(65536).decode("utf-8", "replace")
+    except (urllib.error.URLError, OSError) as error:
+        raise WitnessRefused(f"{url}: cannot reach the witness ({error})") from None
+
+
+def witness(head: Checkpoint, url: str, timeout: float = 30.0) -> Cosignature:
+    """Send the checkpoint to the witness at `url` (its submission prefix) with the proof
+    from the size it last cosigned, and keep its cosignature. WitnessRefused names the
+    witness and its answer otherwise."""
+    known = (
+        Checkpoint.objects.filter(cosignatures__isnull=False, size__lte=head.size)
+        .order_by("-size")
+        .values_list("size", flat=True)
+        .first()
+    ) or 0
+    for _ in range(2):
+        proof = prove_consistency(known, head.size) if 0 < known < head.size else []
+        status, text = _post(url, request_body(known, proof, head.note), timeout)
+        if status == 409 and text.strip().isdigit() and int(text) != known:
+            # The witness last cosigned another size: prove from that one, once.
+            if int(text) > head.size:
+                raise WitnessRefused(
+                    f"{url}: the witness has cosigned size {int(text):,}, beyond this log's "
+                    f"{head.size:,}: the log was rolled back or forked"
+                )
+            known = int(text)
+            continue
+        break
+    if status != 200:
+        raise WitnessRefused(f"{url}: answered {status}: {text.strip()[:300]}")
+    line = text.split("\n", 1)[0] + "\n"
+    name = line.removeprefix(SIGNATURE_PREFIX).split(" ", 1)[0]
+    with transaction.atomic():
+        found = Cosignature.objects.filter(checkpoint=head, witness=name).first()
+        return found or Cosignature.objects.create(checkpoint=head, witness=name, line=line)
+
+
+def cosigned_note(head: Checkpoint) -> str:
+    """The checkpoint's note with every witness cosignature kept for it."""
+    return with_cosignatures(head.note, [c.line for c in head.cosignatures.all()])
 
 
 # Verification -------------------------------------------------------------------------

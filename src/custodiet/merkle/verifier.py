@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from custodiet.merkle.compact import CompactTree
+from custodiet.merkle.cosignature import CosignatureError, WitnessVerifier
 from custodiet.merkle.note import Checkpoint, KeyFormatError, NoteError, Verifier, verify_checkpoint
 from custodiet.merkle.rfc6962 import EMPTY_ROOT, leaf_hashes
 
@@ -63,6 +64,11 @@ def read_key(value: str) -> Verifier:
         raise Unusable(f"--key: cannot read {value}: {error}") from None
     except KeyFormatError as error:
         raise Unusable(f"--key: {value}: {error}") from None
+
+
+def _key_text(value: str) -> str:
+    path = Path(value)
+    return path.read_text(encoding="utf-8").strip() if path.is_file() else value
 
 
 def read_checkpoints(directory: Path, key: Verifier) -> list[Checkpoint]:
@@ -187,6 +193,26 @@ def check_export(directory: Path, key: Verifier) -> Report:
     return Report(tree.size, checkpoints)
 
 
+def witnessed(directory: Path, witnesses: list[WitnessVerifier]) -> dict[str, int]:
+    """For each witness key, the largest checkpoint of the export it cosigned; Failed if
+    one cosigned none, or a cosignature by it does not verify."""
+    largest: dict[str, int] = {}
+    for witness in witnesses:
+        for path in sorted(directory.iterdir(), key=lambda p: int(p.name), reverse=True):
+            note = path.read_text(encoding="utf-8")
+            try:
+                witness.timestamp(note)
+            except CosignatureError as error:
+                if "not cosigned" in str(error):
+                    continue
+                raise Failed(f"checkpoint {path.name}: {error}") from None
+            largest[witness.name] = int(path.name)
+            break
+        else:
+            raise Failed(f"no checkpoint carries a cosignature by the witness {witness.name}")
+    return largest
+
+
 def main(argv: list[str] | None = None) -> int:
     """The `custodiet-verify` command; returns the exit status."""
     parser = argparse.ArgumentParser(
@@ -201,10 +227,23 @@ def main(argv: list[str] | None = None) -> int:
         help="the log's verifier key, or a file holding it (the export's own log.vkey is "
         "only trusted if named here)",
     )
+    parser.add_argument(
+        "--witness-key",
+        action="append",
+        default=[],
+        metavar="VKEY",
+        help="a witness's cosignature key (repeatable): some checkpoint must carry its "
+        "cosignature, and every cosignature by it must verify",
+    )
     args = parser.parse_args(argv)
     try:
         key = read_key(args.key)
+        witnesses = [WitnessVerifier.from_vkey(_key_text(value)) for value in args.witness_key]
         report = check_export(args.directory, key)
+        cosigned = witnessed(args.directory / CHECKPOINTS, witnesses)
+    except KeyFormatError as error:
+        print(f"custodiet-verify: cannot check: --witness-key: {error}", file=sys.stderr)
+        return 2
     except Unusable as error:
         print(f"custodiet-verify: cannot check: {error}", file=sys.stderr)
         return 2
@@ -216,6 +255,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"entries:     {report.entries:,} read")
     print(f"checkpoints: {len(report.checkpoints)} verified, origin {latest.origin}")
     print(f"latest:      size {latest.size:,}, root {base64.b64encode(latest.root).decode()}")
+    for name, size in cosigned.items():
+        print(f"witness:     {name} cosigned size {size:,}")
     uncovered = report.entries - latest.size
     if uncovered:
         noun = "entry" if uncovered == 1 else "entries"

@@ -165,7 +165,7 @@ def build(agency: Agency, period: Period, directory: Path) -> Built:
     head = store.checkpoint()
     counted: Recount = recount(leaves(_entry_data(head.size)), period, agency.code, zone)
     _write_entries(directory / "entries.jsonl.gz", head.size)
-    (directory / "checkpoint").write_text(head.note)
+    (directory / "checkpoint").write_text(store.cosigned_note(head))
     (directory / "log.vkey").write_text(store.signer().verifier.vkey + "\n")
     rows = _write_record(directory, agency, period, set(counted.reportable_ids))
     assert rows == len(counted.reportable_ids), "the record and the leaves disagree"

@@ -2,7 +2,8 @@
 from the bundle's files and the agency's log key alone: no access to the agency's
 database, and nothing accepted half.
 
-1. `signature`: the checkpoint is signed by the agency's log key the recipient holds.
+1. `signature`: the checkpoint is signed by the agency's log key the recipient holds;
+   `witness`: and cosigned by each witness key it trusts (C2SP tlog-cosignature).
 2. `log`: the entries hash to the checkpoint's root (RFC 6962), the report names that
    checkpoint, and a previously accepted checkpoint is a prefix of this log.
 3. `counts` and `record`: the counts recounted from the leaves equal the report's, and the
@@ -16,17 +17,19 @@ from __future__ import annotations
 import base64
 import binascii
 import csv
+import datetime as dt
 import gzip
 import io
 import json
 import tarfile
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from custodiet.merkle.compact import CompactTree
+from custodiet.merkle.cosignature import WitnessVerifier
 from custodiet.merkle.note import Checkpoint, NoteError, Verifier, verify_checkpoint
 from custodiet.merkle.rfc6962 import leaf_hashes
 from custodiet.reports.recount import Period, PeriodError, recount
@@ -104,17 +107,38 @@ def _entries(
     flush()
 
 
-def verify(bundle: Path, log_key: Verifier, previous: str | None = None) -> list[Check]:
+def verify(
+    bundle: Path,
+    log_key: Verifier,
+    previous: str | None = None,
+    witnesses: Sequence[WitnessVerifier] = (),
+) -> list[Check]:
     """Every check of the contract, each with its verdict; Unusable if unreadable."""
     if bundle.is_file():
         with tempfile.TemporaryDirectory(prefix="custodiet-bundle-") as folder:
-            return _verify(_unpack(bundle, Path(folder)), log_key, previous)
+            return _verify(_unpack(bundle, Path(folder)), log_key, previous, witnesses)
     if not bundle.is_dir():
         raise Unusable(f"{bundle}: no such bundle (a folder or a .tar.gz)")
-    return _verify(bundle, log_key, previous)
+    return _verify(bundle, log_key, previous, witnesses)
 
 
-def _verify(folder: Path, log_key: Verifier, previous: str | None) -> list[Check]:
+def _witnessed(note: str, witnesses: Sequence[WitnessVerifier]) -> Check:
+    """Each trusted witness cosigned the bundle's checkpoint: so the log it shows is the
+    one the witness saw grow, not a history rewritten and signed again by the agency."""
+    stamps = []
+    for witness in witnesses:
+        try:
+            stamp = witness.timestamp(note)
+        except NoteError as error:
+            return Check("witness", False, str(error))
+        moment = dt.datetime.fromtimestamp(stamp, dt.UTC)
+        stamps.append(f"{witness.name} at {moment:%Y-%m-%d %H:%M} UTC")
+    return Check("witness", True, "cosigned by " + "; ".join(stamps))
+
+
+def _verify(
+    folder: Path, log_key: Verifier, previous: str | None, witnesses: Sequence[WitnessVerifier]
+) -> list[Check]:
     missing = [name for name in REQUIRED if not (folder / name).is_file()]
     if missing:
         raise Unusable(f"the bundle lacks {', '.join(missing)}")
@@ -125,12 +149,15 @@ def _verify(folder: Path, log_key: Verifier, previous: str | None) -> list[Check
     except (ValueError, KeyError, TypeError, PeriodError) as error:
         raise Unusable(f"report.json cannot be read: {error}") from None
     checks: list[Check] = []
+    note = (folder / "checkpoint").read_text()
     try:
-        head = verify_checkpoint((folder / "checkpoint").read_text(), log_key)
+        head = verify_checkpoint(note, log_key)
         checks.append(Check("signature", True, f"signed by {log_key.name}, size {head.size}"))
     except (NoteError, ValueError) as error:
         checks.append(Check("signature", False, f"the checkpoint is not the agency's: {error}"))
         return checks
+    if witnesses:
+        checks.append(_witnessed(note, witnesses))
     earlier: Checkpoint | None = None
     if previous is not None:
         try:

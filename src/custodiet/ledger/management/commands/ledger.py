@@ -32,7 +32,15 @@ class Command(BaseCommand):
             help="write a new signing key to CUSTODIET_LOG_KEY_FILE and print its verifier key",
         )
         keygen.add_argument("--force", action="store_true", help="replace an existing key file")
-        actions.add_parser("checkpoint", help="sign the current tree head and store it")
+        checkpoint = actions.add_parser(
+            "checkpoint", help="sign the current tree head and store it"
+        )
+        checkpoint.add_argument(
+            "--witness",
+            metavar="URL[,URL...]",
+            help="send it to these witnesses (their submission prefixes) and keep their "
+            "cosignatures; exit 1 naming a witness that refuses",
+        )
         verify = actions.add_parser(
             "verify", help="recompute the log and check every entry and checkpoint"
         )
@@ -67,9 +75,17 @@ class Command(BaseCommand):
         self.stderr.write(f"wrote the signing key to {path}; publish the verifier key below")
         self.stdout.write(vkey)
 
-    def checkpoint(self, **_: Any) -> None:
+    def checkpoint(self, *, witness: str | None, **_: Any) -> None:
         stored = store.checkpoint()
-        self.stdout.write(stored.note, ending="")
+        refused = []
+        for url in [u.strip() for u in (witness or "").split(",") if u.strip()]:
+            try:
+                store.witness(stored, url)
+            except store.WitnessRefused as exc:
+                refused.append(str(exc))
+        self.stdout.write(store.cosigned_note(stored), ending="")
+        if refused:
+            raise CommandError("witness refused: " + "; ".join(refused), returncode=1)
 
     def _verifier(self, key: str | None) -> Verifier | None:
         if key:
@@ -145,8 +161,8 @@ class Command(BaseCommand):
             ):
                 handle.write(json.dumps({"index": index, "data": b64(bytes(data))}) + "\n")
                 count += 1
-        for stored in Checkpoint.objects.order_by("size"):
-            (checkpoints / str(stored.size)).write_text(stored.note)
+        for stored in Checkpoint.objects.order_by("size").prefetch_related("cosignatures"):
+            (checkpoints / str(stored.size)).write_text(store.cosigned_note(stored))
         (directory / "log.vkey").write_text(signer.verifier.vkey + "\n")
         self.stdout.write(
             f"exported {count} entries and {Checkpoint.objects.count()} checkpoints to {directory}"

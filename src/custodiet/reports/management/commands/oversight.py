@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from custodiet.merkle.cosignature import WitnessVerifier
 from custodiet.merkle.note import Verifier
 from custodiet.reports import oversight
 
@@ -34,6 +35,13 @@ class Command(BaseCommand):
             help="the agency's log key, or a file holding it",
         )
         verify.add_argument(
+            "--witness-key",
+            action="append",
+            default=[],
+            metavar="VKEY",
+            help="a witness's key (repeatable): the checkpoint must carry its cosignature",
+        )
+        verify.add_argument(
             "--previous",
             metavar="CHECKPOINT",
             help="the checkpoint file of the agency's previous accepted report",
@@ -44,9 +52,13 @@ class Command(BaseCommand):
             key = Verifier.from_vkey(_text(options["log_key"]))
         except ValueError as exc:
             raise CommandError(f"--log-key: not a verifier key: {exc}", returncode=2) from None
+        try:
+            witnesses = [WitnessVerifier.from_vkey(_text(v)) for v in options["witness_key"]]
+        except ValueError as exc:
+            raise CommandError(f"--witness-key: {exc}", returncode=2) from None
         previous = Path(options["previous"]).read_text() if options["previous"] else None
         try:
-            checks = oversight.verify(options["bundle"], key, previous)
+            checks = oversight.verify(options["bundle"], key, previous, witnesses)
         except oversight.Unusable as exc:
             raise CommandError(str(exc), returncode=2) from None
         for check in checks:
