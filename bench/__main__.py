@@ -13,6 +13,7 @@ BENCHES = {
     "uploads": uploads.main,
     "intake": intake.main,
     "reports": reports.main,
+    "witness": reports.witness_main,
 }
 
 

@@ -147,3 +147,78 @@ def main() -> None:
         f"  oversight verify: log, counts, record           {ours:7.2f} s  {entries / ours:>10,.0f} entries/s  "
         f"{ours / base:.1f}x"
     )
+
+
+WITNESS_REQUESTS = 400
+
+
+def witness_main() -> None:
+    """Witness add-checkpoint requests per second over loopback HTTP, for a log growing
+    one entry per checkpoint, against the same server answering a path it does not serve."""
+    import http.client
+    import threading
+    from wsgiref.simple_server import WSGIRequestHandler, make_server
+
+    from custodiet import witness
+    from custodiet.merkle.compact import CompactTree
+    from custodiet.merkle.cosignature import Witness
+    from custodiet.merkle.note import Checkpoint, Signer, generate_key, sign_checkpoint
+    from custodiet.merkle.proof import consistency_proof
+    from custodiet.merkle.rfc6962 import leaf_hash
+
+    class Quiet(WSGIRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+    skey, vkey = generate_key("bench.custodiet.invalid/ledger")
+    signer = Signer.from_skey(skey)
+    nodes = {}
+    bodies = []
+    tree = CompactTree()
+    for size in range(1, WITNESS_REQUESTS + 1):
+        for node in tree.append(leaf_hash(f"entry {size}".encode())):
+            nodes[node.id] = node.hash
+        note = sign_checkpoint(Checkpoint(signer.name, size, tree.root()), [signer])
+        proof = (
+            consistency_proof(size - 1, size, lambda ids: [nodes[i] for i in ids])
+            if size > 1
+            else []
+        )
+        bodies.append(witness.request_body(size - 1, proof, note))
+    with tempfile.TemporaryDirectory(prefix="custodiet-bench-") as name:
+        from custodiet.merkle.note import Verifier
+
+        config = witness.Config(
+            Witness.generate("bench.witness.invalid/w"),
+            Path(name) / "witness.sqlite3",
+            {signer.name: [Verifier.from_vkey(vkey)]},
+        )
+        server = make_server("127.0.0.1", 0, witness.application(config), handler_class=Quiet)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+
+        def post(path: str, body: str) -> int:
+            connection = http.client.HTTPConnection("127.0.0.1", server.server_port)
+            connection.request("POST", path, body=body.encode())
+            answer = connection.getresponse()
+            answer.read()
+            connection.close()
+            return answer.status
+
+        started = time.perf_counter()
+        for body in bodies:
+            assert post("/elsewhere", body) == 404
+        base = time.perf_counter() - started
+        started = time.perf_counter()
+        for body in bodies:
+            assert post("/add-checkpoint", body) == 200
+        ours = time.perf_counter() - started
+        server.shutdown()
+    count = len(bodies)
+    print(f"witness: {count} add-checkpoint requests over loopback HTTP, one client")
+    print(
+        f"  baseline: the same server, a path it does not serve  {count / base:>8,.0f} requests/s  1.0x"
+    )
+    print(
+        f"  add-checkpoint: signature, proof, SQLite commit       {count / ours:>8,.0f} requests/s  "
+        f"{ours / base:.1f}x"
+    )
