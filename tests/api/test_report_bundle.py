@@ -271,3 +271,76 @@ def test_a_rewritten_history_passes_the_agencys_own_key_but_not_its_witness(
     assert not refused["witness"].ok
     assert "does not verify" in refused["witness"].detail
     assert refused["counts"].ok  # the forger made the figures agree with the forged leaves
+
+
+def test_the_governors_office_keeps_witnessed_reports_and_refuses_a_changed_history(
+    api, dmv, supervisor, django_user_model, tmp_path
+):
+    clerk = make_member(django_user_model, "clerk-1", dmv, Role.CLERK)
+    with running_witness(tmp_path, store.signer().verifier.vkey) as governor:
+        config = tmp_path / "oversight.toml"
+        config.write_text(
+            f'store = "accepted"\nwitness_keys = ["{governor.key.verifier.vkey}"]\n\n'
+            f'[[agency]]\ncode = "CO-DOR-DMV"\nlog_key = "{store.signer().verifier.vkey}"\n'
+        )
+        bundles = []
+        for quarter, received_at in (
+            ("2025-Q2", "2025-05-02T09:00:00-06:00"),
+            ("2025-Q3", "2025-08-14T16:00:00-06:00"),
+        ):
+            sent = api.submit(ice_request(received_at=received_at))
+            actions.refuse(Case.objects.get(request__public_id=sent.json()["id"]), by=clerk)
+            call_command("ledger", "checkpoint", "--witness", governor.url, stdout=io.StringIO())
+            out = tmp_path / quarter
+            call_command(
+                "report",
+                "build",
+                "--period",
+                quarter,
+                "--out",
+                str(out),
+                "--tar",
+                stdout=io.StringIO(),
+            )
+            bundles.append(tmp_path / f"{quarter}.tar.gz")
+    for bundle in bundles:
+        out = io.StringIO()
+        call_command("oversight", "receive", str(bundle), "--config", str(config), stdout=out)
+        assert "accepted and kept at" in out.getvalue()
+    # The second quarter's report again, rewritten by the agency and signed again: the
+    # witness's cosignature no longer verifies, and its history is not the one kept.
+    forged = _forge(tmp_path / "2025-Q3", tmp_path / "forged")
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="refused: witness, log failed"):
+        call_command("oversight", "receive", str(forged), "--config", str(config), stdout=out)
+    assert "FAIL  witness" in out.getvalue()
+    summary = tmp_path / "jbc.csv"
+    call_command(
+        "oversight",
+        "summary",
+        "--quarter",
+        "2025-Q3",
+        "--config",
+        str(config),
+        "--out",
+        str(summary),
+        stdout=io.StringIO(),
+    )
+    rows = list(csv.DictReader(summary.open()))
+    assert [(r["period"], r["requests"], r["refused"], r["immigration_related"]) for r in rows] == [
+        ("2025-Q3", "1", "1", "1"),
+        ("2025 to 2025-Q3", "2", "2", "2"),
+    ]
+    book = tmp_path / "jbc.xlsx"
+    call_command(
+        "oversight",
+        "summary",
+        "--quarter",
+        "2025-Q3",
+        "--config",
+        str(config),
+        "--out",
+        str(book),
+        stdout=io.StringIO(),
+    )
+    assert book.read_bytes().startswith(b"PK")

@@ -9,7 +9,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from custodiet.merkle.cosignature import WitnessVerifier
 from custodiet.merkle.note import Verifier
-from custodiet.reports import oversight
+from custodiet.reports import oversight, received
+from custodiet.reports.recount import Period, PeriodError
 
 
 def _text(value: str) -> str:
@@ -47,7 +48,23 @@ class Command(BaseCommand):
             help="the checkpoint file of the agency's previous accepted report",
         )
 
+        receive = actions.add_parser(
+            "receive", help="check a bundle and keep it with the agency's accepted reports"
+        )
+        receive.add_argument("bundle", type=Path)
+        receive.add_argument("--config", type=Path, required=True, metavar="oversight.toml")
+        summarise = actions.add_parser(
+            "summary", help="the Joint Budget Committee summary of a quarter, with year to date"
+        )
+        summarise.add_argument("--quarter", required=True, metavar="YYYY-QN")
+        summarise.add_argument("--config", type=Path, required=True, metavar="oversight.toml")
+        summarise.add_argument("--out", type=Path, required=True, metavar="FILE.csv|FILE.xlsx")
+
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["action"] == "receive":
+            return self._receive(options["bundle"], options["config"])
+        if options["action"] == "summary":
+            return self._summary(options["quarter"], options["config"], options["out"])
         try:
             key = Verifier.from_vkey(_text(options["log_key"]))
         except ValueError as exc:
@@ -69,3 +86,38 @@ class Command(BaseCommand):
                 f"refused: {', '.join(failed)} failed; nothing accepted", returncode=1
             )
         self.stdout.write(f"accepted: {options['bundle']}")
+
+    def _office(self, config: Path) -> received.Office:
+        try:
+            return received.Office.load(config)
+        except received.ReceiveError as exc:
+            raise CommandError(str(exc), returncode=2) from None
+
+    def _receive(self, bundle: Path, config: Path) -> None:
+        office = self._office(config)
+        try:
+            result = received.receive(office, bundle)
+        except (oversight.Unusable, received.ReceiveError) as exc:
+            raise CommandError(str(exc), returncode=2) from None
+        for check in result.checks:
+            self.stdout.write(f"{'PASS' if check.ok else 'FAIL'}  {check.name:<12} {check.detail}")
+        if not result.accepted:
+            failed = ", ".join(c.name for c in result.checks if not c.ok)
+            raise CommandError(f"refused: {failed} failed; nothing was kept", returncode=1)
+        self.stdout.write(f"accepted and kept at {result.kept_at}")
+
+    def _summary(self, quarter: str, config: Path, out: Path) -> None:
+        office = self._office(config)
+        try:
+            rows = received.summary(office, Period.parse(quarter))
+        except (received.ReceiveError, PeriodError) as exc:
+            raise CommandError(str(exc), returncode=2) from None
+        received.write_summary(rows, out)
+        reported = sum(
+            1
+            for row in rows
+            if isinstance(row.get("requests"), int) and " to " not in row["period"]
+        )
+        self.stdout.write(
+            f"{out}: {reported} of {len(office.agencies)} agencies reported {quarter}"
+        )
