@@ -20,6 +20,7 @@ from custodiet.accounts.models import Agency
 from custodiet.cases import demo
 from custodiet.ledger import store
 from custodiet.monitor import demo as monitor_demo
+from custodiet.reports import demo as reports_demo
 
 DEMO_URL = "http://127.0.0.1:8000/"
 
@@ -59,6 +60,10 @@ class Command(BaseCommand):
         if not Path(settings.CUSTODIET_LOG_KEY_FILE).exists():
             call_command("ledger", "keygen", stdout=self.stderr, stderr=self.stderr)
         checkpoint = store.checkpoint()
+        governor = reports_demo.run(
+            Path(settings.CUSTODIET_LOG_KEY_FILE).resolve().parent / "governor",
+            Agency.objects.get(code=demo.AGENCY_CODE),
+        )
 
         width = max(len(account.username) for account in accounts)
         lines = ["", f"Custodiet demo: open {DEMO_URL} and sign in as", ""]
@@ -67,6 +72,12 @@ class Command(BaseCommand):
             for account in accounts
         ]
         lines += ["", f"The ledger holds {checkpoint.size:,} entries, signed in a checkpoint."]
+        lines += [
+            f"The Governor's office ({governor.folder}): its witness cosigned the ledger at "
+            f"{governor.cosigned_size:,} entries; it accepted the reports for "
+            f"{', '.join(governor.accepted) or 'no quarter'}; Joint Budget Committee summary: "
+            f"{governor.summary.name}.",
+        ]
         if token:
             lines += [
                 "",

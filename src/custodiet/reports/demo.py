@@ -1,0 +1,97 @@
+"""The demo's Governor's office: a witness that cosigns the demo log, and the demo agency's
+reports for the quarters of its last year, received, checked and summed up.
+
+Everything goes in a folder beside the demo's keys (`.demo/governor/`): the witness's key
+and database, `oversight.toml`, the bundles as the agency sent them (`sent/`), the
+accepted reports (`accepted/`) and the Joint Budget Committee summary. The witness runs in
+this process for the time it takes, on a free local port, as it would on its own server.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from wsgiref.simple_server import WSGIRequestHandler, make_server
+
+from django.core.management import call_command
+
+from custodiet import witness
+from custodiet.accounts.models import Agency
+from custodiet.ledger import store
+from custodiet.merkle.cosignature import Witness
+from custodiet.reports import bundle, received
+from custodiet.reports.recount import Period
+
+YEAR = 2025
+QUARTERS = [f"{YEAR}-Q{n}" for n in range(1, 5)]
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class Office:
+    folder: Path
+    accepted: list[str]
+    summary: Path
+    cosigned_size: int
+
+
+@contextlib.contextmanager
+def _serving(config: witness.Config) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, witness.application(config), handler_class=_Quiet)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _setup(folder: Path, agency: Agency) -> received.Office:
+    folder.mkdir(parents=True, exist_ok=True)
+    key_file = folder / "witness.key"
+    if not key_file.exists():
+        key_file.write_text(Witness.generate("witness.governor.custodiet.invalid/demo").skey + "\n")
+        key_file.chmod(0o600)
+    key = Witness.from_skey(key_file.read_text())
+    log_key = store.signer().verifier
+    (folder / "witness.toml").write_text(
+        f'name = "{key.name}"\nkey_file = "witness.key"\ndatabase = "witness.sqlite3"\n\n'
+        f'[[log]]\norigin = "{log_key.name}"\nkey = "{log_key.vkey}"\n'
+    )
+    (folder / "oversight.toml").write_text(
+        f'store = "accepted"\nwitness_keys = ["{key.verifier.vkey}"]\n\n'
+        f'[[agency]]\ncode = "{agency.code}"\nlog_key = "{log_key.vkey}"\n'
+    )
+    return received.Office.load(folder / "oversight.toml")
+
+
+def run(folder: Path, agency: Agency) -> Office:
+    """Witness the log, build and receive the year's quarterly reports not yet accepted."""
+    office = _setup(folder, agency)
+    config = witness.Config.load(folder / "witness.toml")
+    with _serving(config) as url:
+        head = store.checkpoint()
+        store.witness(head, url)
+    accepted = []
+    for label in QUARTERS:
+        if (office.store / agency.code / label).is_dir():
+            accepted.append(label)
+            continue
+        sent = folder / "sent" / label
+        bundle.build(agency, Period.parse(label), sent)
+        result = received.receive(office, bundle.pack(sent, sent.with_suffix(".tar.gz")))
+        if result.accepted:
+            accepted.append(label)
+    summary = folder / f"jbc-{QUARTERS[-1]}.xlsx"
+    received.write_summary(received.summary(office, Period.parse(QUARTERS[-1])), summary)
+    call_command("ledger", "export", str(folder / "ledger-export"), stdout=io.StringIO())
+    return Office(folder, accepted, summary, head.size)
