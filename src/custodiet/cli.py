@@ -354,13 +354,18 @@ def cmd_witness(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         err.write(f"custodiet witness serve: {error}\n")
         return 2
     host, _, port = args.bind.rpartition(":")
-    from wsgiref.simple_server import make_server
+    from socketserver import ThreadingMixIn
+    from wsgiref.simple_server import WSGIServer, make_server
+
+    class Threading(ThreadingMixIn, WSGIServer):
+        # One slow client must not hold up the others.
+        daemon_threads = True
 
     app = witness.application(config, args.prefix.rstrip("/"))
-    with make_server(host or "127.0.0.1", int(port), app) as server:
+    with make_server(host or "127.0.0.1", int(port), app, server_class=Threading) as server:
         out.write(
-            f"witness {config.witness.name} on http://{args.bind}{args.prefix}/add-checkpoint, "
-            f"{len(config.logs)} log(s)\n"
+            f"witness {config.witness.name} on http://{host or '127.0.0.1'}:{server.server_port}"
+            f"{args.prefix}/add-checkpoint, {len(config.logs)} log(s)\n"
         )
         out.flush()
         server.serve_forever()

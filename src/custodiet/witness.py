@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 import sqlite3
 import time
 import tomllib
@@ -36,9 +37,12 @@ from typing import Any
 
 from custodiet.merkle.cosignature import Witness
 from custodiet.merkle.note import Checkpoint, NoteError, Verifier, open_note, parse_note
+from custodiet.merkle.rfc6962 import EMPTY_ROOT
 from custodiet.merkle.verify import ProofError, verify_consistency
 
 MAX_BODY = 64 * 1024
+# An ASCII decimal with no leading zeroes (other scripts' digits are not sizes).
+_DECIMAL = re.compile(r"0|[1-9][0-9]{0,19}")
 MAX_PROOF_LINES = 63
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS latest (
@@ -132,23 +136,29 @@ class Store:
         origin: str,
         decide: Callable[[tuple[int, bytes] | None], Answer | None],
         new: tuple[int, bytes, str],
-    ) -> Answer | None:
-        """Atomically: `decide` on the stored (size, root), and store `new` if it says
-        nothing (None); its Answer otherwise."""
+        cosign: Callable[[int], str],
+    ) -> Answer:
+        """Atomically: `decide` on the stored (size, root); if it refuses, its Answer;
+        else store `new` and answer with the cosignature, stamped with the time it was
+        stored, so that no smaller checkpoint is ever cosigned later than a larger one."""
         db = self._connect()
         try:
             db.execute("BEGIN IMMEDIATE")
             row = db.execute("SELECT size, root FROM latest WHERE origin = ?", [origin]).fetchone()
             refused = decide((int(row[0]), bytes(row[1])) if row else None)
-            if refused is None:
-                db.execute(
-                    "INSERT INTO latest (origin, size, root, note, cosigned_at) VALUES (?, ?, ?, ?, ?) "
-                    "ON CONFLICT (origin) DO UPDATE SET size = excluded.size, root = excluded.root, "
-                    "note = excluded.note, cosigned_at = excluded.cosigned_at",
-                    [origin, new[0], new[1], new[2], int(time.time())],
-                )
+            if refused is not None:
+                db.execute("COMMIT")
+                return refused
+            stamp = int(time.time())
+            line = cosign(stamp)
+            db.execute(
+                "INSERT INTO latest (origin, size, root, note, cosigned_at) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (origin) DO UPDATE SET size = excluded.size, root = excluded.root, "
+                "note = excluded.note, cosigned_at = excluded.cosigned_at",
+                [origin, new[0], new[1], new[2], stamp],
+            )
             db.execute("COMMIT")
-            return refused
+            return Answer(200, line)
         except BaseException:
             db.execute("ROLLBACK")
             raise
@@ -175,7 +185,7 @@ def _parse(body: str) -> tuple[int, list[bytes], str]:
     lines = head.split("\n")
     first = lines[0]
     size_text = first.removeprefix("old ")
-    if first == size_text or not size_text.isdigit() or (size_text != "0" and size_text[0] == "0"):
+    if first == size_text or not _DECIMAL.fullmatch(size_text):
         raise ValueError(f"the first line must be 'old N' with N in decimal, not {first!r}")
     proof = []
     if len(lines) - 1 > MAX_PROOF_LINES:
@@ -208,28 +218,36 @@ def add_checkpoint(config: Config, store: Store, body: str) -> Answer:
         return Answer(403, f"no trusted signature verifies: {error}\n")
     if old > checkpoint.size:
         return Answer(400, f"old size {old} is larger than the checkpoint's {checkpoint.size}\n")
-    if old == 0 and proof:
-        return Answer(422, "a consistency proof from size 0 must be empty\n")
+    if (old == 0 or old == checkpoint.size) and proof:
+        return Answer(422, f"a consistency proof from size {old} to {checkpoint.size} is empty\n")
+    why: list[str] = []
 
     def decide(stored: tuple[int, bytes] | None) -> Answer | None:
-        size, root = stored or (0, b"")
+        # A log never cosigned stands at size 0, whose root is the empty tree's.
+        size, root = stored or (0, EMPTY_ROOT)
         if old != size:
+            why.append(f"old size {old} is not the size last cosigned, {size}")
             return _size_conflict(size)
-        if old == checkpoint.size and old and root != checkpoint.root:
+        if old == checkpoint.size and root != checkpoint.root:
+            why.append(f"another root at the size last cosigned, {size}: the log forked")
             return _size_conflict(size)
         if old and old != checkpoint.size:
             try:
                 verify_consistency(old, checkpoint.size, proof, root, checkpoint.root)
             except ProofError as error:
+                why.append(f"no consistency from {old} to {checkpoint.size}: {error}")
                 return Answer(422, f"the consistency proof does not verify: {error}\n")
         return None
 
-    refused = store.update(checkpoint.origin, decide, (checkpoint.size, checkpoint.root, note))
-    if refused is not None:
-        if refused.status in (409, 422):
-            store.keep(checkpoint.origin, refused.status, refused.body.strip(), body)
-        return refused
-    return Answer(200, config.witness.cosign(text))
+    answer = store.update(
+        checkpoint.origin,
+        decide,
+        (checkpoint.size, checkpoint.root, note),
+        lambda stamp: config.witness.cosign(text, stamp),
+    )
+    if answer.status != 200:
+        store.keep(checkpoint.origin, answer.status, "; ".join(why), body)
+    return answer
 
 
 def application(config: Config, prefix: str = "") -> Callable[..., Iterable[bytes]]:
@@ -253,6 +271,8 @@ def application(config: Config, prefix: str = "") -> Callable[..., Iterable[byte
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
         except ValueError:
+            return Answer(400, "bad Content-Length\n")
+        if length < 0:
             return Answer(400, "bad Content-Length\n")
         if length > MAX_BODY:
             return Answer(413, f"a request holds at most {MAX_BODY} bytes\n")
