@@ -118,3 +118,25 @@ def test_a_report_rule_says_whether_the_request_is_counted(tmp_path: Path) -> No
     pack = load_pack(pack_with(tmp_path, rule), resolve=get_pack)
     (extra,) = [r for r in pack.rules if r.id == "extra-rule"]
     assert (extra.effect, extra.reportable) == ("report", False)
+
+
+def test_a_decisions_rules_name_the_layers_they_belong_to_on_its_date() -> None:
+    pack = get_pack("us-co")
+    amended = "co-74-103-immigration-enforcement"  # SB21-131's, then SB25-276's text
+    assert pack.layers_of([amended], dt.date(2025, 5, 22)) == ["sb21-131"]
+    assert pack.layers_of([amended], dt.date(2025, 5, 23)) == ["sb25-276"]
+    on = dt.date(2025, 8, 1)
+    _, rules = pack.in_force(on)
+    assert pack.layers_of([rule.id for rule in rules], on) == [
+        "us-co",
+        "guidance-2020",
+        "sb21-131",
+        "sb21-131-2022",
+        "facial-recognition",
+        "sb25-276",
+        "governor-review-2025",
+    ]
+    _, federal = pack.in_force(dt.date(2019, 1, 1))
+    assert pack.layers_of([rule.id for rule in federal], dt.date(2019, 1, 1)) == ["us-federal"]
+    # A rule of another version of the pack is named, not dropped.
+    assert pack.layers_of(["co-guidance-log", "gone-rule"], on) == ["guidance-2020", "gone-rule"]

@@ -28,7 +28,7 @@ def counts(response) -> dict[str, int]:
 
 
 def row_ids(response) -> list[str]:
-    """The request ids of the rows table, in order."""
+    """The request ids of the rows table, in order (a linked id once, not once per mention)."""
     page = html(response)
     if 'id="requests-heading"' not in page:
         return []
@@ -37,7 +37,7 @@ def row_ids(response) -> list[str]:
             "</table>", page.index('id="requests-heading"')
         )
     ]
-    return PUBLIC_ID.findall(table)
+    return list(dict.fromkeys(PUBLIC_ID.findall(table)))
 
 
 def chart(response) -> ET.Element | None:
@@ -71,3 +71,23 @@ def text(response) -> str:
     page = html(response)
     main = page[page.index("<main") :]
     return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", main)))
+
+
+def _cell_text(fragment: str) -> str:
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", fragment))).strip()
+
+
+def request_rows(response) -> dict[str, dict[str, str]]:
+    """The rows table as a person reads it: for each request id, its cells by column heading."""
+    page = html(response)
+    start = page.index('id="requests-heading"')
+    table = page[start : page.index("</table>", start)]
+    headings = [_cell_text(cell) for cell in re.findall(r'<th scope="col">(.*?)</th>', table)]
+    rows = {}
+    for row in re.findall(r'<tr>\s*(<th scope="row">.*?)</tr>', table, flags=re.DOTALL):
+        cells = [
+            _cell_text(cell)
+            for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, flags=re.DOTALL)
+        ]
+        rows[cells[0]] = dict(zip(headings, cells, strict=True))
+    return rows

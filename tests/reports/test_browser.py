@@ -49,7 +49,7 @@ def test_the_privacy_officer_filters_the_log_sees_the_chart_and_downloads_it(con
     assert refused.evaluate("bar => getComputedStyle(bar).fill") == "rgb(181, 9, 9)"
     _screenshot(page, "request-log")
 
-    page.get_by_label("Outcome", exact=True).select_option("refuse")
+    page.get_by_label("Rules' outcome", exact=True).select_option("refuse")
     page.get_by_label("Received from").fill("2025-01-01")
     page.get_by_label("Received until").fill("2025-03-31")
     page.get_by_role("button", name="Show").click()

@@ -18,6 +18,7 @@ from custodiet.policy.model import parse_request
 from custodiet.records.actions import receive_and_decide
 from custodiet.records.export import EXPORT_FIELDS, LogFilter, export_rows
 from custodiet.records.spreadsheet import safe_row
+from custodiet.reports.exports import HEADINGS
 
 from . import pages
 from .conftest import ROBBERY, contract
@@ -32,6 +33,15 @@ def csv_rows(response) -> list[dict[str, str]]:
 
 def workbook(response):
     return load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+
+
+# The workbook's header: the CSV's, but for the rules' outcome, named so for people.
+HEADER = [HEADINGS.get(field, field) for field in EXPORT_FIELDS]
+
+
+def test_the_workbook_calls_the_outcome_the_rules_not_the_final_status():
+    assert HEADER[EXPORT_FIELDS.index("outcome")] == "rules' outcome"
+    assert HEADER.count("final_status") == 1
 
 
 @pytest.mark.parametrize(("query", "pick"), FILTERS)
@@ -106,10 +116,10 @@ def test_the_workbook_has_a_bold_header_widths_real_dates_and_text_kept_as_text(
     assert book.sheetnames == ["Requests", "By month"]
     sheet = book["Requests"]
     header = next(sheet.iter_rows(max_row=1))
-    assert [cell.value for cell in header] == EXPORT_FIELDS
+    assert [cell.value for cell in header] == HEADER
     assert all(cell.font.bold for cell in header)
     assert sheet.column_dimensions["A"].width == 22
-    assert sheet.column_dimensions["N"].width == 60  # the reasons
+    assert sheet.column_dimensions["O"].width == 60  # the reasons
     assert sheet.freeze_panes == "B2"
 
     expected = list(export_rows(LogFilter(agency=agency, start=dt.date(2025, 4, 1))))
@@ -161,7 +171,7 @@ def test_an_empty_selection_downloads_the_header_alone(log, privacy_officer, sig
     client = signed_in(privacy_officer)
     assert csv_rows(client.get("/log/export.csv", {"channel": "portal"})) == []
     sheet = workbook(client.get("/log/export.xlsx", {"channel": "portal"}))["Requests"]
-    assert [row for row in sheet.iter_rows(values_only=True)] == [tuple(EXPORT_FIELDS)]
+    assert [row for row in sheet.iter_rows(values_only=True)] == [tuple(HEADER)]
 
 
 # Cells a spreadsheet would run: OWASP's list, and what attackers write after them.

@@ -63,7 +63,7 @@ def test_the_filter_stays_in_the_form_and_in_the_download_links(log, privacy_off
     assert "/log/export.csv?start=2025-03-01&amp;outcome=refuse&amp;requester=Immigration" in page
     assert "/log/export.xlsx?start=2025-03-01&amp;outcome=refuse&amp;requester=Immigration" in page
     assert (
-        "Requests received from 1 Mar 2025, from an organization containing “Immigration”, with the outcome Refuse."
+        "Requests received from 1 Mar 2025, from an organization containing “Immigration”, with the rules' outcome Refuse."
         in pages.text(response)
     )
 
@@ -194,7 +194,7 @@ def test_the_page_asks_the_database_the_same_few_questions_however_many_rows(
         ({"end": "2025-02-30"}, "Received until: “2025-02-30” is not a date"),
         (
             {"outcome": "maybe"},
-            "Outcome: “maybe” is not one of the choices: refuse, legal_review, eligible.",
+            "Rules' outcome: “maybe” is not one of the choices: refuse, legal_review, eligible.",
         ),
         (
             {"start": "2025-03-01", "end": "2025-02-01"},

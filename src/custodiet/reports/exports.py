@@ -7,7 +7,9 @@ keeps its rows in a temporary file.
 
 The CSV is byte for byte what `custodiet requests export` writes, its cells neutralised
 the same way (`custodiet.records.spreadsheet`). The workbook stores every text as text,
-so a purpose stated as "=HYPERLINK(...)" is never run as a formula.
+so a purpose stated as "=HYPERLINK(...)" is never run as a formula. Its headings are the
+CSV's, but for `outcome`, which reads "rules' outcome" there: people read the workbook, and
+the rules' outcome is not what happened to the request (`final_status`).
 """
 
 from __future__ import annotations
@@ -49,11 +51,18 @@ WIDTHS = {
     "legal_basis_offered": 36,
     "outcome": 13,
     "immigration_related": 11,
+    "reportable": 11,
     "reasons": 60,
+    "law_layer": 40,
     "decided_by": 16,
     "decided_at": 17,
+    "final_status": 12,
+    "decided_by_role": 14,
+    "last_decided_by": 16,
     "released_or_refused_at": 17,
 }
+# A field's heading in a workbook, where it is not the field's own name.
+HEADINGS = {"outcome": "rules' outcome"}
 BOLD = Font(bold=True)
 
 
@@ -72,9 +81,10 @@ def csv_lines(where: LogFilter) -> Iterator[str]:
 
 
 def _header(sheet: WriteOnlyWorksheet, names: Iterable[str]) -> list[WriteOnlyCell]:
+    """The bold header row; a field of the record is headed as HEADINGS says."""
     cells = []
     for name in names:
-        cell = WriteOnlyCell(sheet, value=name)
+        cell = WriteOnlyCell(sheet, value=HEADINGS.get(name, name))
         cell.font = BOLD
         cells.append(cell)
     return cells

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 
 from custodiet.accounts.models import Agency
 from custodiet.policy.model import CHANNELS, OUTCOMES
-from custodiet.records.export import LogFilter
+from custodiet.records.export import FINAL_STATUSES, LogFilter
 from custodiet.web.filters import EARLIEST, LATEST, FilterForm, choice, shown
 from custodiet.web.forms import vocabulary_label
 
@@ -63,7 +63,8 @@ class LogFilterForm(FilterForm):
         strip=True,
         widget=forms.TextInput(attrs={"class": "usa-input"}),
     )
-    outcome = choice("Outcome", _vocabulary(OUTCOMES, "Any outcome"))
+    outcome = choice("Rules' outcome", _vocabulary(OUTCOMES, "Any outcome"))
+    final_status = choice("Final status", _vocabulary(FINAL_STATUSES, "Any status"))
     immigration_related = choice(
         "Immigration-related", [("", "Either"), ("yes", "Yes"), ("no", "No")]
     )
@@ -104,4 +105,5 @@ class LogFilterForm(FilterForm):
             outcome=data["outcome"],
             immigration_related=IMMIGRATION_CHOICES[data["immigration_related"]],
             channel=data["channel"],
+            final_status=data["final_status"],
         )

@@ -24,7 +24,13 @@ from django.views.decorators.http import require_safe
 from custodiet.accounts.access import agency_cases, require
 from custodiet.accounts.models import Membership
 from custodiet.cases.views import staff_page
-from custodiet.records.export import LogFilter
+from custodiet.records.export import (
+    LogFilter,
+    final_status,
+    last_decider,
+    supervisors_of,
+    with_history,
+)
 from custodiet.records.models import RequestRecord
 from custodiet.reports import charts, exports
 from custodiet.reports.forms import LogFilterForm
@@ -33,6 +39,14 @@ from custodiet.web.forms import vocabulary_label
 
 PAGE_SIZE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Who decided last (`custodiet.records.export.last_decider`), as the page says it.
+DECIDERS = {
+    "policy": "The rules",
+    "counsel": "Counsel",
+    "supervisor": "A supervisor",
+    "clerk": "A clerk",
+    "governor": "The Governor's office",
+}
 
 
 @dataclass(frozen=True)
@@ -83,7 +97,9 @@ def _described(form: LogFilterForm) -> list[str]:
     if data["requester"]:
         words.append(f"from an organization containing “{data['requester']}”")
     if data["outcome"]:
-        words.append(f"with the outcome {charts.outcome_label(data['outcome'])}")
+        words.append(f"with the rules' outcome {charts.outcome_label(data['outcome'])}")
+    if data["final_status"]:
+        words.append(f"with the final status {vocabulary_label(data['final_status'])}")
     if data["immigration_related"]:
         words.append(
             "immigration-related"
@@ -112,8 +128,9 @@ def _chart(counts: Counts, described: list[str]) -> str:
     )
 
 
-def _row(record: RequestRecord, linked: set[str]) -> dict[str, Any]:
+def _row(record: RequestRecord, linked: set[str], supervisors: set[str]) -> dict[str, Any]:
     payload = record.payload
+    decider = last_decider(record.steps, supervisors)
     return {
         "public_id": record.public_id,
         "linked": record.public_id in linked,
@@ -127,6 +144,9 @@ def _row(record: RequestRecord, linked: set[str]) -> dict[str, Any]:
         "outcome": record.outcome,
         "outcome_label": charts.outcome_label(record.outcome),
         "immigration_related": record.immigration_related,
+        "final_status": vocabulary_label(final_status(record)),
+        "decided_by": DECIDERS[decider.role],
+        "decided_by_account": decider.account,
     }
 
 
@@ -169,14 +189,15 @@ def request_log(request: HttpRequest) -> HttpResponse:
         ],
     }
     if reader.sees_requests and counts.total:
-        paginator = Paginator(where.requests(), PAGE_SIZE)
+        paginator = Paginator(with_history(where.requests()), PAGE_SIZE)
         page = paginator.get_page(request.GET.get("page"))
         records = list(page.object_list)
         linked = _case_links(reader.membership, records)
+        supervisors = supervisors_of(reader.membership.agency)
         context |= {
             "page": page,
             "page_links": paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
-            "rows": [_row(record, linked) for record in records],
+            "rows": [_row(record, linked, supervisors) for record in records],
         }
     return render(request, "reports/log.html", context)
 

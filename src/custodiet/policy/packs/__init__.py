@@ -16,7 +16,7 @@ import datetime as dt
 import functools
 import tomllib
 import zoneinfo
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import CodeType
@@ -201,6 +201,17 @@ class Pack:
                     return rule
                 found = found or rule
         return found
+
+    def layers_of(self, rule_ids: Iterable[str], on: dt.date) -> list[str]:
+        """The ids of the layers these rules, in force on `on`, belong to, each once, in
+        the order of the rules (a decision lists them in the pack's order). A rule this
+        pack does not know, from another version of it, is named by its own id, so no law
+        a decision was made under goes unnamed."""
+        layers: dict[str, None] = {}
+        for rule_id in rule_ids:
+            rule = self.rule(rule_id, on)
+            layers.setdefault(rule.layer if rule is not None else rule_id)
+        return list(layers)
 
     def in_force(
         self, on: dt.date, kind: str = "state"
