@@ -355,14 +355,24 @@ def cmd_witness(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return 2
     host, _, port = args.bind.rpartition(":")
     from socketserver import ThreadingMixIn
-    from wsgiref.simple_server import WSGIServer, make_server
+    from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
     class Threading(ThreadingMixIn, WSGIServer):
         # One slow client must not hold up the others.
         daemon_threads = True
 
+    class Handler(WSGIRequestHandler):
+        timeout = 30  # a client that sends nothing for this long is let go
+
     app = witness.application(config, args.prefix.rstrip("/"))
-    with make_server(host or "127.0.0.1", int(port), app, server_class=Threading) as server:
+    try:
+        server = make_server(
+            host or "127.0.0.1", int(port), app, server_class=Threading, handler_class=Handler
+        )
+    except (ValueError, OSError) as error:
+        err.write(f"custodiet witness serve: --bind {args.bind}: {error}\n")
+        return 2
+    with server:
         out.write(
             f"witness {config.witness.name} on http://{host or '127.0.0.1'}:{server.server_port}"
             f"{args.prefix}/add-checkpoint, {len(config.logs)} log(s)\n"

@@ -44,6 +44,7 @@ MAX_BODY = 64 * 1024
 # An ASCII decimal with no leading zeroes (other scripts' digits are not sizes).
 _DECIMAL = re.compile(r"0|[1-9][0-9]{0,19}")
 MAX_PROOF_LINES = 63
+MAX_EVIDENCE = 1000
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS latest (
     origin TEXT PRIMARY KEY,
@@ -166,7 +167,13 @@ class Store:
             db.close()
 
     def keep(self, origin: str, status: int, reason: str, body: str) -> None:
+        """Keep a refused request as evidence, once, and at most MAX_EVIDENCE per log."""
         with self._connect() as db:
+            kept = db.execute(
+                "SELECT count(*), sum(body = ?) FROM evidence WHERE origin = ?", [body, origin]
+            ).fetchone()
+            if kept[0] >= MAX_EVIDENCE or (kept[1] or 0) > 0:
+                return
             db.execute(
                 "INSERT INTO evidence (origin, received_at, status, reason, body) VALUES (?, ?, ?, ?, ?)",
                 [origin, int(time.time()), status, reason, body],
@@ -218,19 +225,20 @@ def add_checkpoint(config: Config, store: Store, body: str) -> Answer:
         return Answer(403, f"no trusted signature verifies: {error}\n")
     if old > checkpoint.size:
         return Answer(400, f"old size {old} is larger than the checkpoint's {checkpoint.size}\n")
-    if (old == 0 or old == checkpoint.size) and proof:
-        return Answer(422, f"a consistency proof from size {old} to {checkpoint.size} is empty\n")
     why: list[str] = []
 
     def decide(stored: tuple[int, bytes] | None) -> Answer | None:
         # A log never cosigned stands at size 0, whose root is the empty tree's.
         size, root = stored or (0, EMPTY_ROOT)
         if old != size:
-            why.append(f"old size {old} is not the size last cosigned, {size}")
-            return _size_conflict(size)
+            return _size_conflict(size)  # a stale client, not evidence of anything
         if old == checkpoint.size and root != checkpoint.root:
             why.append(f"another root at the size last cosigned, {size}: the log forked")
             return _size_conflict(size)
+        if (old == 0 or old == checkpoint.size) and proof:
+            return Answer(
+                422, f"a consistency proof from size {old} to {checkpoint.size} must be empty\n"
+            )
         if old and old != checkpoint.size:
             try:
                 verify_consistency(old, checkpoint.size, proof, root, checkpoint.root)
@@ -245,9 +253,21 @@ def add_checkpoint(config: Config, store: Store, body: str) -> Answer:
         (checkpoint.size, checkpoint.root, note),
         lambda stamp: config.witness.cosign(text, stamp),
     )
-    if answer.status != 200:
-        store.keep(checkpoint.origin, answer.status, "; ".join(why), body)
+    if why:
+        # Evidence of a fork: the request as signed, without signatures of unknown keys.
+        store.keep(
+            checkpoint.origin,
+            answer.status,
+            "; ".join(why),
+            request_body(old, proof, _trusted_only(note, trusted)),
+        )
     return answer
+
+
+def _trusted_only(note: str, trusted: list[Verifier]) -> str:
+    text, signatures = parse_note(note)
+    known = {(v.name, v.key_id) for v in trusted}
+    return text + "\n" + "".join(s.format() for s in signatures if (s.name, s.key_id) in known)
 
 
 def application(config: Config, prefix: str = "") -> Callable[..., Iterable[bytes]]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import datetime as dt
 import gzip
 import io
 import json
@@ -19,6 +20,7 @@ from custodiet.cases import actions
 from custodiet.cases.models import Case
 from custodiet.ledger import store
 from custodiet.merkle.compact import CompactTree
+from custodiet.merkle.cosignature import Witness, WitnessVerifier, with_cosignatures
 from custodiet.merkle.note import Checkpoint as Note
 from custodiet.merkle.note import Verifier, sign_checkpoint
 from custodiet.merkle.rfc6962 import leaf_hashes
@@ -54,6 +56,18 @@ def bundle(api, dmv, supervisor, django_user_model, tmp_path) -> Path:
     cases = [Case.objects.get(request__public_id=r.json()["id"]) for r in sent]
     actions.release(actions.approve(cases[0], by=supervisor), by=clerk)
     actions.refuse(cases[1], by=clerk)
+    with running_witness(tmp_path, store.signer().verifier.vkey) as governor:
+        vkey = governor.key.verifier.vkey
+        (tmp_path / "witness.vkey").write_text(vkey + "\n")
+        call_command(
+            "ledger",
+            "checkpoint",
+            "--witness",
+            governor.url,
+            "--witness-key",
+            vkey,
+            stdout=io.StringIO(),
+        )
     out = tmp_path / "bundle"
     call_command("report", "build", "--period", "2025-Q3", "--out", str(out), stdout=io.StringIO())
     return out
@@ -63,8 +77,15 @@ def _key(bundle: Path) -> Verifier:
     return Verifier.from_vkey((bundle / "log.vkey").read_text().strip())
 
 
+def _witness_key(bundle: Path) -> WitnessVerifier | None:
+    path = bundle.parent / "witness.vkey"
+    return WitnessVerifier.from_vkey(path.read_text().strip()) if path.is_file() else None
+
+
 def _verdicts(bundle: Path, previous: str | None = None) -> dict[str, bool]:
-    return {check.name: check.ok for check in oversight.verify(bundle, _key(bundle), previous)}
+    witness = _witness_key(bundle)
+    checks = oversight.verify(bundle, _key(bundle), previous, [witness] if witness else [])
+    return {check.name: check.ok for check in checks}
 
 
 def test_the_bundle_counts_what_happened_and_the_recipient_accepts_it(bundle):
@@ -87,11 +108,18 @@ def test_the_bundle_counts_what_happened_and_the_recipient_accepts_it(bundle):
     assert len(rows) == 3
     assert (bundle / "report.pdf").read_bytes().startswith(b"%PDF-")
     assert _verdicts(bundle) == dict.fromkeys(
-        ("signature", "log", "counts", "record", "attestation"), True
+        ("signature", "witness", "log", "leaves", "counts", "record", "attestation"), True
     )
     out = io.StringIO()
     call_command(
-        "oversight", "verify", str(bundle), "--log-key", str(bundle / "log.vkey"), stdout=out
+        "oversight",
+        "verify",
+        str(bundle),
+        "--log-key",
+        str(bundle / "log.vkey"),
+        "--witness-key",
+        str(bundle.parent / "witness.vkey"),
+        stdout=out,
     )
     assert "accepted" in out.getvalue()
 
@@ -189,6 +217,8 @@ def test_a_later_report_must_extend_the_history_accepted_before(bundle, api, tmp
             str(later),
             "--log-key",
             str(later / "log.vkey"),
+            "--witness-key",
+            str(tmp_path / "witness.vkey"),
             "--previous",
             str(_file(tmp_path / "accepted", other)),
             stdout=out,
@@ -344,3 +374,58 @@ def test_the_governors_office_keeps_witnessed_reports_and_refuses_a_changed_hist
         stdout=io.StringIO(),
     )
     assert book.read_bytes().startswith(b"PK")
+
+
+def test_a_checkpoint_cosigned_before_the_period_ended_is_refused(bundle, tmp_path):
+    # The agency sends a checkpoint from the middle of the quarter, cosigned then: the
+    # releases after it would never be reported.
+    witness = Witness.generate("witness.governor.example/early")
+    note = (bundle / "checkpoint").read_text()
+    text = note[: note.rfind("\n\n") + 1]
+    early = int(dt.datetime(2025, 8, 20, tzinfo=dt.UTC).timestamp())
+    (bundle / "checkpoint").write_text(with_cosignatures(note, [witness.cosign(text, early)]))
+    checks = {
+        c.name: c for c in oversight.verify(bundle, _key(bundle), witnesses=[witness.verifier])
+    }
+    assert not checks["witness"].ok
+    assert "before 2025-Q3 ended" in checks["witness"].detail
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda ls: [*ls, dict(ls[0])],  # a request received twice
+        lambda ls: _edit_leaf(ls, "request.received", lambda leaf: leaf.update(v=[1])),
+    ],
+    ids=["received-twice", "not-a-leaf"],
+)
+def test_leaves_the_recount_cannot_take_are_refused_by_entry(bundle, edit):
+    def append(lines: list[dict]) -> list[dict]:
+        changed = edit(lines)
+        for index, line in enumerate(changed):
+            line["index"] = index
+        return changed
+
+    _rewrite_entries(bundle, append)
+    checks = {c.name: c for c in oversight.verify(bundle, _key(bundle))}
+    assert not checks["leaves"].ok
+    assert "entry " in checks["leaves"].detail
+
+
+@pytest.mark.parametrize(
+    "report",
+    [
+        '{"agency": "CO-DOR-DMV"}',
+        '{"agency": 1, "period": {}, "log": {}, "counts": {}, "exceptions": []}',
+        '{"agency": "A", "period": {"label": "2025-Q3", "time_zone": "../../etc/passwd",'
+        ' "from": "2025-07-01", "to": "2025-09-30"}, "log": {}, "counts": {}, "exceptions": []}',
+        '{"agency": "A", "period": {"label": "2025-Q3", "time_zone": "UTC", "from": "2025-07-01",'
+        ' "to": "2025-08-30"}, "log": {}, "counts": {}, "exceptions": []}',
+        "[" * 100_000,
+    ],
+    ids=["fields-missing", "wrong-types", "zone-path", "dates-not-the-period", "deep"],
+)
+def test_a_report_json_of_another_shape_is_unusable_not_a_crash(bundle, report):
+    (bundle / "report.json").write_text(report)
+    with pytest.raises(oversight.Unusable, match=r"report\.json"):
+        oversight.verify(bundle, _key(bundle))

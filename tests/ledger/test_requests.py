@@ -36,9 +36,14 @@ LOG_FIELDS = [
     "legal_basis_offered",
     "outcome",
     "immigration_related",
+    "reportable",
     "reasons",
+    "law_layer",
     "decided_by",
     "decided_at",
+    "final_status",
+    "decided_by_role",
+    "last_decided_by",
     "released_or_refused_at",
 ]
 

@@ -90,3 +90,41 @@ def test_an_unreachable_witness_is_named(log_key, import_requests):
         call_command(
             "ledger", "checkpoint", "--witness", "file:///etc/passwd", stdout=io.StringIO()
         )
+
+
+def test_an_answer_that_is_no_cosignature_is_refused_and_not_kept(log_key, import_requests):
+    import threading
+    from wsgiref.simple_server import make_server
+
+    from .witnessing import _Quiet
+
+    def impostor(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"hello, I am not a cosignature\n"]
+
+    server = make_server("127.0.0.1", 0, impostor, handler_class=_Quiet)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        import_requests(generated(1, "only"))
+        url = f"http://127.0.0.1:{server.server_port}"
+        with pytest.raises(CommandError, match="answered with no cosignature"):
+            call_command("ledger", "checkpoint", "--witness", url, stdout=io.StringIO())
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert not Cosignature.objects.exists()
+
+
+def test_with_the_witness_key_only_its_verified_cosignature_is_kept(governor, import_requests):
+    url, key, _ = governor
+    import_requests(generated(2, "first"))
+
+    def checkpoint(vkey: str) -> None:
+        call_command(
+            "ledger", "checkpoint", "--witness", url, "--witness-key", vkey, stdout=io.StringIO()
+        )
+
+    with pytest.raises(CommandError, match="no cosignature by a witness key given"):
+        checkpoint(Witness.generate("witness.elsewhere.example/w").verifier.vkey)
+    checkpoint(key.verifier.vkey)
+    assert [c.witness for c in Cosignature.objects.all()] == [key.name]

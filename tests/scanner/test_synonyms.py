@@ -102,3 +102,19 @@ def test_any_known_name_in_any_spelling_and_order_flags_the_same(tmp_path, drawn
 def test_the_contract_spellings_in_the_contract_order_flag_the_same(tmp_path):
     header = ["Search Time", "Org Name", "Name", "Reason", "Case #", "Offense Type", "Hotlist Name"]
     assert _scan(tmp_path, header, list(range(len(COLUMNS)))) == EXPECTED
+
+
+@pytest.mark.django_db
+def test_a_canonical_header_spelt_another_way_is_read_the_same(tmp_path):
+    # Found by the property above: a header led by the canonical `occurred_at` took the
+    # canonical path, which read only exact canonical names and kept "casenumber" unread.
+    header = [
+        "occurred_at",
+        "organization",
+        "userid",
+        "reason",
+        "casenumber",
+        "offensetype",
+        "hotlist",
+    ]
+    assert _scan(tmp_path, header, list(range(len(COLUMNS)))) == EXPECTED

@@ -111,9 +111,9 @@ def version_of(data: bytes) -> int | None:
     """The version a stored leaf was written with, or None if it cannot be read."""
     try:
         version = json.loads(data)["v"]
-    except (ValueError, TypeError, KeyError):
+    except (ValueError, TypeError, KeyError, RecursionError):
         return None
-    return version if version in SPECS else None
+    return version if type(version) is int and version in SPECS else None
 
 
 def keyed_hash(key: bytes, value: Any) -> str:

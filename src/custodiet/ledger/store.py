@@ -23,15 +23,16 @@ from django.db.models import Max, Q
 from custodiet.ledger.leaf import LEAF_VERSION, leaf_data, version_of
 from custodiet.ledger.models import Checkpoint, Cosignature, Entry, Node
 from custodiet.merkle.compact import CompactTree, NodeId, frontier_ids
-from custodiet.merkle.cosignature import with_cosignatures
+from custodiet.merkle.cosignature import WitnessVerifier, with_cosignatures
+from custodiet.merkle.note import Checkpoint as Note
 from custodiet.merkle.note import (
-    SIGNATURE_PREFIX,
+    NoteError,
     Signer,
     Verifier,
+    parse_note,
     sign_checkpoint,
     verify_checkpoint,
 )
-from custodiet.merkle.note import Checkpoint as Note
 from custodiet.merkle.proof import consistency_proof, inclusion_proof
 from custodiet.merkle.rfc6962 import leaf_hash
 from custodiet.merkle.verify import verify_consistency
@@ -200,10 +201,17 @@ def _post(url: str, body: str, timeout: float) -> tuple[int, str]:
         raise WitnessRefused(f"{url}: cannot reach the witness ({error})") from None
 
 
-def witness(head: Checkpoint, url: str, timeout: float = 30.0) -> Cosignature:
+def witness(
+    head: Checkpoint,
+    url: str,
+    keys: Sequence[WitnessVerifier] = (),
+    timeout: float = 30.0,
+) -> list[Cosignature]:
     """Send the checkpoint to the witness at `url` (its submission prefix) with the proof
-    from the size it last cosigned, and keep its cosignature. WitnessRefused names the
-    witness and its answer otherwise."""
+    from the size it last cosigned, and keep its cosignatures. Each must be a well-formed
+    cosignature of this checkpoint; given the witnesses' `keys`, lines by other keys are
+    ignored and those by a known key must verify. WitnessRefused names the witness and
+    its answer otherwise."""
     known = (
         Checkpoint.objects.filter(cosignatures__isnull=False, size__lte=head.size)
         .order_by("-size")
@@ -225,11 +233,43 @@ def witness(head: Checkpoint, url: str, timeout: float = 30.0) -> Cosignature:
         break
     if status != 200:
         raise WitnessRefused(f"{url}: answered {status}: {text.strip()[:300]}")
-    line = text.split("\n", 1)[0] + "\n"
-    name = line.removeprefix(SIGNATURE_PREFIX).split(" ", 1)[0]
+    lines = _cosignatures(head, url, text, keys)
+    kept = []
     with transaction.atomic():
-        found = Cosignature.objects.filter(checkpoint=head, witness=name).first()
-        return found or Cosignature.objects.create(checkpoint=head, witness=name, line=line)
+        for name, line in lines:
+            found = Cosignature.objects.filter(checkpoint=head, witness=name).first()
+            kept.append(
+                found or Cosignature.objects.create(checkpoint=head, witness=name, line=line)
+            )
+    return kept
+
+
+def _cosignatures(
+    head: Checkpoint, url: str, text: str, keys: Sequence[WitnessVerifier]
+) -> list[tuple[str, str]]:
+    """(witness name, line) of each cosignature in a witness's answer worth keeping."""
+    lines = [line + "\n" for line in text.split("\n") if line]
+    try:
+        _, signatures = parse_note(with_cosignatures(head.note, lines))
+    except NoteError as error:
+        raise WitnessRefused(f"{url}: answered with no cosignature ({error})") from None
+    known = {(k.name, k.key_id): k for k in keys}
+    kept = []
+    for line, signature in zip(lines, signatures[-len(lines) :], strict=True):
+        if len(signature.signature) != 72:
+            raise WitnessRefused(f"{url}: {signature.name}'s answer is not a cosignature/v1")
+        verifier = known.get((signature.name, signature.key_id))
+        if keys and verifier is None:
+            continue
+        if verifier is not None:
+            try:
+                verifier.timestamp(with_cosignatures(head.note, [line]))
+            except NoteError as error:
+                raise WitnessRefused(f"{url}: {error}") from None
+        kept.append((signature.name, line))
+    if not kept:
+        raise WitnessRefused(f"{url}: no cosignature by a witness key given")
+    return kept
 
 
 def cosigned_note(head: Checkpoint) -> str:

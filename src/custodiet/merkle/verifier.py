@@ -195,11 +195,11 @@ def check_export(directory: Path, key: Verifier) -> Report:
 
 def witnessed(directory: Path, witnesses: list[WitnessVerifier]) -> dict[str, int]:
     """For each witness key, the largest checkpoint of the export it cosigned; Failed if
-    one cosigned none, or a cosignature by it does not verify."""
+    it cosigned none, or if any cosignature by it, on any checkpoint, does not verify."""
     largest: dict[str, int] = {}
-    for witness in witnesses:
-        for path in sorted(directory.iterdir(), key=lambda p: int(p.name), reverse=True):
-            note = path.read_text(encoding="utf-8")
+    for path in sorted(directory.iterdir(), key=lambda p: int(p.name)):
+        note = path.read_text(encoding="utf-8")
+        for witness in witnesses:
             try:
                 witness.timestamp(note)
             except CosignatureError as error:
@@ -207,8 +207,8 @@ def witnessed(directory: Path, witnesses: list[WitnessVerifier]) -> dict[str, in
                     continue
                 raise Failed(f"checkpoint {path.name}: {error}") from None
             largest[witness.name] = int(path.name)
-            break
-        else:
+    for witness in witnesses:
+        if witness.name not in largest:
             raise Failed(f"no checkpoint carries a cosignature by the witness {witness.name}")
     return largest
 

@@ -42,20 +42,12 @@ from custodiet.policy.packs import ReportingDuty, get_pack
 from custodiet.records.export import EXPORT_FIELDS, LogFilter, export_rows
 from custodiet.records.spreadsheet import safe_row
 from custodiet.reports import exports
+from custodiet.reports.bundle_files import FILES
 from custodiet.reports.charts import stacked_bars
 from custodiet.reports.log import count
 from custodiet.reports.recount import Period, Recount, leaves, recount
 
 BUNDLE_VERSION = 1
-FILES = (
-    "report.json",
-    "record.csv",
-    "record.xlsx",
-    "report.pdf",
-    "checkpoint",
-    "entries.jsonl.gz",
-    "log.vkey",
-)
 
 
 class ReportError(Exception):
@@ -67,6 +59,7 @@ class Built:
     directory: Path
     report: dict[str, Any]
     sha256: str  # of report.json: what an attestation names
+    witnessed: bool  # the checkpoint carries a witness's cosignature
 
 
 def duties(period: Period) -> list[ReportingDuty]:
@@ -164,11 +157,20 @@ def build(agency: Agency, period: Period, directory: Path) -> Built:
     directory.mkdir(parents=True, exist_ok=True)
     head = store.checkpoint()
     counted: Recount = recount(leaves(_entry_data(head.size)), period, agency.code, zone)
+    if counted.problems:
+        raise ReportError(
+            "the ledger holds leaves a report cannot rest on (run `custodiet ledger verify`): "
+            + "; ".join(counted.problems[:5])
+        )
     _write_entries(directory / "entries.jsonl.gz", head.size)
     (directory / "checkpoint").write_text(store.cosigned_note(head))
     (directory / "log.vkey").write_text(store.signer().verifier.vkey + "\n")
     rows = _write_record(directory, agency, period, set(counted.reportable_ids))
-    assert rows == len(counted.reportable_ids), "the record and the leaves disagree"
+    if rows != len(counted.reportable_ids):
+        raise ReportError(
+            f"the records hold {rows} reportable requests of {period.label}, the ledger "
+            f"{len(counted.reportable_ids)}: run `custodiet ledger verify`"
+        )
     report = {
         "version": BUNDLE_VERSION,
         "agency": agency.code,
@@ -187,7 +189,9 @@ def build(agency: Agency, period: Period, directory: Path) -> Built:
     text = json.dumps(report, indent=2, ensure_ascii=False) + "\n"
     (directory / "report.json").write_text(text, encoding="utf-8")
     (directory / "report.pdf").write_bytes(_pdf(agency, period, report))
-    return Built(directory, report, hashlib.sha256(text.encode()).hexdigest())
+    return Built(
+        directory, report, hashlib.sha256(text.encode()).hexdigest(), head.cosignatures.exists()
+    )
 
 
 def pack(directory: Path, archive: Path) -> Path:

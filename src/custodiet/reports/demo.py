@@ -80,7 +80,7 @@ def run(folder: Path, agency: Agency) -> Office:
     config = witness.Config.load(folder / "witness.toml")
     with _serving(config) as url:
         head = store.checkpoint()
-        store.witness(head, url)
+        store.witness(head, url, [key.verifier for key in [config.witness]])
     accepted = []
     for label in QUARTERS:
         if (office.store / agency.code / label).is_dir():

@@ -23,6 +23,8 @@ import io
 import json
 import tarfile
 import tempfile
+import zoneinfo
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,12 +34,18 @@ from custodiet.merkle.compact import CompactTree
 from custodiet.merkle.cosignature import WitnessVerifier
 from custodiet.merkle.note import Checkpoint, NoteError, Verifier, verify_checkpoint
 from custodiet.merkle.rfc6962 import leaf_hashes
+from custodiet.reports.bundle_files import FILES
 from custodiet.reports.recount import Period, PeriodError, recount
 
 STATEMENT = "No request was granted for any purpose prohibited by C.R.S. 24-74-103."
 REQUIRED = ("report.json", "record.csv", "checkpoint", "entries.jsonl.gz")
-# A bundle read from an archive may hold no more than this, unpacked.
+# A bundle read from an archive may hold no more than this, unpacked, in so many members;
+# no entry line may be longer than MAX_LINE, and entries.jsonl.gz not inflate past
+# MAX_ENTRIES_BYTES.
 MAX_UNPACKED = 8 << 30
+MAX_MEMBERS = 64
+MAX_LINE = 1 << 20
+MAX_ENTRIES_BYTES = 16 << 30
 BATCH = 4096
 
 
@@ -53,12 +61,18 @@ class Unusable(Exception):
 
 
 def _unpack(archive: Path, into: Path) -> Path:
+    """The bundle's own files from the archive, regular files only, within the budget."""
     try:
         with tarfile.open(archive, "r:gz") as tar:
-            members = tar.getmembers()
-            if sum(m.size for m in members) > MAX_UNPACKED:
+            wanted = []
+            for number, member in enumerate(tar):
+                if number >= MAX_MEMBERS:
+                    raise Unusable(f"{archive}: more than {MAX_MEMBERS} members: not a bundle")
+                if member.name in FILES and member.isfile():
+                    wanted.append(member)
+            if sum(m.size for m in wanted) > MAX_UNPACKED:
                 raise Unusable(f"{archive}: unpacks to more than {MAX_UNPACKED:,} bytes")
-            tar.extractall(into, filter="data")
+            tar.extractall(into, members=wanted, filter="data")
     except (tarfile.TarError, OSError, EOFError) as error:
         raise Unusable(f"{archive}: not a bundle archive ({error})") from None
     return into
@@ -84,12 +98,17 @@ def _entries(
                 marks[tree.size] = tree.root()
         batch.clear()
 
+    read = 0
     with gzip.open(path, "rb") as handle:
-        for number, line in enumerate(handle):
+        number = 0
+        while line := handle.readline(MAX_LINE + 1):
+            read += len(line)
+            if len(line) > MAX_LINE or read > MAX_ENTRIES_BYTES:
+                raise Unusable(f"entries.jsonl.gz line {number + 1}: longer than any entry")
             try:
                 entry = json.loads(line)
                 data = base64.b64decode(entry["data"], validate=True)
-            except (ValueError, KeyError, TypeError, binascii.Error):
+            except (ValueError, KeyError, TypeError, binascii.Error, RecursionError):
                 raise Unusable(f"entries.jsonl.gz line {number + 1}: not an entry") from None
             if entry.get("index") != number:
                 raise Unusable(
@@ -101,9 +120,10 @@ def _entries(
                 flush()
             try:
                 leaf = json.loads(data)
-            except ValueError:
-                leaf = {}
-            yield number, leaf if isinstance(leaf, dict) else {}
+            except (ValueError, RecursionError):
+                leaf = None
+            yield number, leaf
+            number += 1
     flush()
 
 
@@ -122,9 +142,13 @@ def verify(
     return _verify(bundle, log_key, previous, witnesses)
 
 
-def _witnessed(note: str, witnesses: Sequence[WitnessVerifier]) -> Check:
-    """Each trusted witness cosigned the bundle's checkpoint: so the log it shows is the
-    one the witness saw grow, not a history rewritten and signed again by the agency."""
+def _witnessed(note: str, witnesses: Sequence[WitnessVerifier], period: Period, zone: str) -> Check:
+    """Each trusted witness cosigned the bundle's checkpoint after the period ended: so the
+    log it shows is the one the witness saw grow, not a history rewritten and signed again
+    by the agency, and it holds every event of the period."""
+    ended = dt.datetime.combine(
+        period.end + dt.timedelta(days=1), dt.time(), zoneinfo.ZoneInfo(zone)
+    )
     stamps = []
     for witness in witnesses:
         try:
@@ -132,8 +156,15 @@ def _witnessed(note: str, witnesses: Sequence[WitnessVerifier]) -> Check:
         except NoteError as error:
             return Check("witness", False, str(error))
         moment = dt.datetime.fromtimestamp(stamp, dt.UTC)
+        if moment < ended:
+            return Check(
+                "witness",
+                False,
+                f"{witness.name} cosigned this checkpoint at {moment:%Y-%m-%d %H:%M} UTC, before "
+                f"{period.label} ended: events after it would be missing from the report",
+            )
         stamps.append(f"{witness.name} at {moment:%Y-%m-%d %H:%M} UTC")
-    return Check("witness", True, "cosigned by " + "; ".join(stamps))
+    return Check("witness", True, "cosigned after the period ended by " + "; ".join(stamps))
 
 
 def _verify(
@@ -142,22 +173,17 @@ def _verify(
     missing = [name for name in REQUIRED if not (folder / name).is_file()]
     if missing:
         raise Unusable(f"the bundle lacks {', '.join(missing)}")
-    try:
-        report = json.loads((folder / "report.json").read_text(encoding="utf-8"))
-        period = Period.parse(report["period"]["label"])
-        agency, zone = str(report["agency"]), str(report["period"]["time_zone"])
-    except (ValueError, KeyError, TypeError, PeriodError) as error:
-        raise Unusable(f"report.json cannot be read: {error}") from None
+    report, period, agency, zone = _report(folder / "report.json")
     checks: list[Check] = []
-    note = (folder / "checkpoint").read_text()
     try:
+        note = (folder / "checkpoint").read_bytes()[:MAX_LINE].decode("utf-8")
         head = verify_checkpoint(note, log_key)
         checks.append(Check("signature", True, f"signed by {log_key.name}, size {head.size}"))
     except (NoteError, ValueError) as error:
         checks.append(Check("signature", False, f"the checkpoint is not the agency's: {error}"))
         return checks
     if witnesses:
-        checks.append(_witnessed(note, witnesses))
+        checks.append(_witnessed(note, witnesses, period, zone))
     earlier: Checkpoint | None = None
     if previous is not None:
         try:
@@ -168,12 +194,53 @@ def _verify(
     marks: dict[int, bytes] = {head.size: b""}
     if earlier is not None:
         marks[earlier.size] = b""
-    counted = recount(_entries(folder / "entries.jsonl.gz", tree, marks), period, agency, zone)
+    try:
+        counted = recount(_entries(folder / "entries.jsonl.gz", tree, marks), period, agency, zone)
+    except (OSError, EOFError, gzip.BadGzipFile) as error:
+        raise Unusable(f"entries.jsonl.gz cannot be read: {error}") from None
     checks.append(_log(report, head, earlier, tree, marks))
+    checks.append(
+        Check(
+            "leaves",
+            not counted.problems,
+            "; ".join(counted.problems[:5])
+            + (f" (and {len(counted.problems) - 5} more)" if len(counted.problems) > 5 else ""),
+        )
+        if counted.problems
+        else Check(
+            "leaves", True, f"every one of the {tree.size:,} leaves read as the ledger writes them"
+        )
+    )
     checks.append(_counts(report, counted.counts))
     checks.append(_record(folder, counted.reportable_ids))
     checks.append(_attestation(report, counted.exceptions))
     return checks
+
+
+def _report(path: Path) -> tuple[dict[str, Any], Period, str, str]:
+    """report.json, checked for the shape the checks read; Unusable naming what is wrong."""
+    try:
+        report = json.loads(path.read_bytes()[: 16 << 20].decode("utf-8"))
+    except (ValueError, RecursionError) as error:
+        raise Unusable(f"report.json is not JSON: {error}") from None
+    shape = {"agency": str, "period": dict, "log": dict, "counts": dict, "exceptions": list}
+    for name, kind in shape.items():
+        if not isinstance(report, dict) or not isinstance(report.get(name), kind):
+            raise Unusable(f"report.json: {name!r} is missing or not a {kind.__name__}")
+    label, zone = report["period"].get("label"), report["period"].get("time_zone")
+    if not isinstance(label, str) or not isinstance(zone, str):
+        raise Unusable("report.json: period.label and period.time_zone must be text")
+    try:
+        period = Period.parse(label)
+        zoneinfo.ZoneInfo(zone)
+    except (PeriodError, zoneinfo.ZoneInfoNotFoundError, ValueError) as error:
+        raise Unusable(f"report.json: {error}") from None
+    if (
+        report["period"].get("from") != period.start.isoformat()
+        or report["period"].get("to") != period.end.isoformat()
+    ):
+        raise Unusable(f"report.json: the period's dates are not those of {label}")
+    return report, period, str(report["agency"]), zone
 
 
 def _log(
@@ -238,14 +305,18 @@ def _counts(report: dict[str, Any], counts: dict[str, Any]) -> Check:
 
 
 def _record(folder: Path, reportable: list[str]) -> Check:
-    text = (folder / "record.csv").read_text(encoding="utf-8")
-    rows = list(csv.DictReader(io.StringIO(text, newline="")))
-    ids = [row.get("request_id", "") for row in rows]
-    if sorted(ids) == sorted(reportable):
+    try:
+        text = (folder / "record.csv").read_bytes()[:MAX_UNPACKED].decode("utf-8")
+        rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    except (UnicodeDecodeError, csv.Error) as error:
+        return Check("record", False, f"record.csv cannot be read: {error}")
+    ids = Counter(row.get("request_id") or "" for row in rows)
+    if sorted(ids.elements()) == sorted(reportable):
         return Check("record", True, f"{len(rows):,} rows, one per reportable request")
-    extra = sorted(set(ids) - set(reportable))
-    absent = sorted(set(reportable) - set(ids))
-    twice = sorted({i for i in ids if ids.count(i) > 1})
+    expected = set(reportable)
+    extra = sorted(set(ids) - expected)
+    absent = sorted(expected - set(ids))
+    twice = sorted(key for key, n in ids.items() if n > 1)
     parts = [
         f"{label}: {', '.join(found[:10])}"
         for label, found in (

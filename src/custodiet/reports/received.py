@@ -8,6 +8,7 @@
     [[agency]]
     code = "CO-DOR-DMV"
     log_key = "dmv.colorado.example/ledger+5e6f7a8b+AQ..."
+    time_zone = "America/Denver"                # the default
 
 `receive` checks a bundle as contract/REPORTS.md says, against the agency's log key, every
 trusted witness and the checkpoint of the agency's last accepted report (so nothing
@@ -53,23 +54,31 @@ class Office:
     store: Path
     witnesses: list[WitnessVerifier]
     agencies: dict[str, Verifier]  # code -> log key
+    zones: dict[str, str]  # code -> the time zone its reports must use
 
     @classmethod
     def load(cls, path: Path) -> Office:
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
             witnesses = [WitnessVerifier.from_vkey(k) for k in data.get("witness_keys", [])]
-            agencies = {
-                str(a["code"]): Verifier.from_vkey(str(a["log_key"]))
-                for a in data.get("agency", [])
-            }
-        except (OSError, tomllib.TOMLDecodeError, KeyError, NoteError, ValueError) as error:
+            listed = data.get("agency", [])
+            agencies = {str(a["code"]): Verifier.from_vkey(str(a["log_key"])) for a in listed}
+            # Days are counted on the agency's calendar: a report may not choose another.
+            zones = {str(a["code"]): str(a.get("time_zone", "America/Denver")) for a in listed}
+        except (
+            OSError,
+            tomllib.TOMLDecodeError,
+            KeyError,
+            TypeError,
+            NoteError,
+            ValueError,
+        ) as error:
             raise ReceiveError(f"{path}: {error}") from None
         if not witnesses:
             raise ReceiveError(
                 f"{path}: 'witness_keys' names no witness: a report is accepted only when witnessed"
             )
-        return cls(path.parent / str(data.get("store", "accepted")), witnesses, agencies)
+        return cls(path.parent / str(data.get("store", "accepted")), witnesses, agencies, zones)
 
     def latest(self, agency: str) -> str | None:
         path = self.store / agency / "latest"
@@ -83,7 +92,7 @@ class Received:
     kept_at: Path | None
 
 
-def _agency_of(bundle: Path) -> str:
+def _header_of(bundle: Path) -> dict[str, Any]:
     try:
         if bundle.is_file():
             with tarfile.open(bundle, "r:gz") as tar:
@@ -91,17 +100,25 @@ def _agency_of(bundle: Path) -> str:
                 text = member.read(1 << 20) if member else b"{}"
         else:
             text = (bundle / "report.json").read_bytes()[: 1 << 20]
-        return str(json.loads(text)["agency"])
+        report = json.loads(text)
+        str(report["agency"]), str(report["period"]["time_zone"])
+        return dict(report)
     except (OSError, tarfile.TarError, KeyError, ValueError, TypeError) as error:
         raise oversight.Unusable(f"{bundle}: report.json cannot be read ({error})") from None
 
 
 def receive(office: Office, bundle: Path) -> Received:
     """Check the bundle and keep it if every check passes; Unusable if it cannot be read."""
-    agency = _agency_of(bundle)
+    header = _header_of(bundle)
+    agency = str(header["agency"])
     key = office.agencies.get(agency)
     if key is None:
         raise ReceiveError(f"{bundle}: agency {agency!r} is not in the office's list of agencies")
+    zone = str(header["period"]["time_zone"])
+    if zone != office.zones[agency]:
+        raise ReceiveError(
+            f"{bundle}: the report counts days in {zone}, the agency's are in {office.zones[agency]}"
+        )
     checks = oversight.verify(bundle, key, office.latest(agency), office.witnesses)
     if not all(check.ok for check in checks):
         return Received(False, checks, None)

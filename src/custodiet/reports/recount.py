@@ -94,20 +94,33 @@ class Recount:
     counts: dict[str, Any]
     exceptions: list[dict[str, Any]]
     reportable_ids: list[str]
+    # Leaves the recount could not take as they are, each naming its entry: a report
+    # resting on them is refused.
+    problems: list[str] = field(default_factory=list)
 
 
-def leaves(lines: Iterable[bytes]) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(entry index, leaf) from the leaf bytes of entries 0, 1, ..."""
+def leaves(lines: Iterable[bytes]) -> Iterator[tuple[int, Any]]:
+    """(entry index, leaf) from the leaf bytes of entries 0, 1, ...; a leaf that is not
+    JSON is given as None (the recount names it)."""
     for index, data in enumerate(lines):
-        yield index, json.loads(data)
+        try:
+            yield index, json.loads(data)
+        except (ValueError, RecursionError):
+            yield index, None
 
 
-def _day(stamp: str, zone: zoneinfo.ZoneInfo) -> dt.date | None:
+def _day(stamp: object, zone: zoneinfo.ZoneInfo) -> dt.date | None:
+    if not isinstance(stamp, str):
+        return None
     try:
         moment = dt.datetime.fromisoformat(stamp)
-    except (TypeError, ValueError):
+        return (moment.astimezone(zone) if moment.tzinfo else moment).date()
+    except (ValueError, OverflowError):
         return None
-    return (moment.astimezone(zone) if moment.tzinfo else moment).date()
+
+
+def _object(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def exception_why(decision: dict[str, Any]) -> str | None:
@@ -120,13 +133,15 @@ def exception_why(decision: dict[str, Any]) -> str | None:
         return "released although the law in force that day refused it"
     if not decision.get("immigration_related"):
         return None
+    processes = decision.get("legal_process")
+    reasons = decision.get("reasons")
     court = any(
         isinstance(process, dict) and process.get("court_issued")
-        for process in decision.get("legal_process") or []
+        for process in (processes if isinstance(processes, list) else [])
     )
     required = any(
         isinstance(reason, dict) and "required-by-law" in str(reason.get("rule", ""))
-        for reason in decision.get("reasons") or []
+        for reason in (reasons if isinstance(reasons, list) else [])
     )
     if court or required:
         return None
@@ -136,36 +151,61 @@ def exception_why(decision: dict[str, Any]) -> str | None:
 
 
 def recount(
-    entries: Iterable[tuple[int, dict[str, Any]]], period: Period, agency: str, time_zone: str
+    entries: Iterable[tuple[int, Any]], period: Period, agency: str, time_zone: str
 ) -> Recount:
-    """The report's counts, exceptions and reportable requests, from the leaves."""
+    """The report's counts, exceptions and reportable requests, from the leaves; what
+    cannot be read as the ledger writes it is listed in `problems`, by entry."""
     zone = zoneinfo.ZoneInfo(time_zone)
     requests: dict[str, _Request] = {}
+    others: set[str] = set()  # requests another agency of the same log received
     exceptions: list[dict[str, Any]] = []
+    problems: list[str] = []
     for index, leaf in entries:
-        kind, key, payload = leaf.get("kind"), leaf.get("request"), leaf.get("payload") or {}
+        if not isinstance(leaf, dict) or leaf.get("v") not in (1, 2):
+            problems.append(f"entry {index}: not a ledger leaf")
+            continue
+        kind, key, payload = leaf.get("kind"), leaf.get("request"), _object(leaf.get("payload"))
+        if key is not None and not isinstance(key, str):
+            problems.append(f"entry {index}: its request id is not text")
+            continue
         if kind == "request.received":
-            request = payload.get("request") or {}
-            if request.get("receiving_agency") not in (None, agency):
+            request = _object(payload.get("request"))
+            received_by = request.get("receiving_agency")
+            if received_by is not None and received_by != agency:
+                others.add(str(key))
                 continue
-            received = _day(str(request.get("received_at", "")), zone) or _day(leaf["at"], zone)
-            requester = request.get("requester") or {}
-            requests[key] = _Request(
-                received_on=received or dt.date.min,
+            if key in requests:
+                problems.append(f"entry {index}: request {key} is received a second time")
+                continue
+            received = _day(request.get("received_at"), zone)
+            if received is None:
+                problems.append(
+                    f"entry {index}: request {key} has no date received that can be read"
+                )
+                continue
+            requester = _object(request.get("requester"))
+            records = request.get("records_requested")
+            requests[str(key)] = _Request(
+                received_on=received,
                 channel=str(request.get("channel") or "unknown"),
                 level=str(requester.get("level") or "unknown"),
-                records=[str(r) for r in request.get("records_requested") or []],
+                records=[str(r) for r in records] if isinstance(records, list) else [],
             )
-        elif key not in requests:
+        elif key is None or key in others:
             continue
+        elif key not in requests:
+            problems.append(f"entry {index}: {kind} for request {key}, which no entry received")
         elif kind in DECISIONS:
-            requests[key].decision = payload.get("decision") or {}
+            requests[key].decision = _object(payload.get("decision"))
         elif kind in ("request.released", "request.refused"):
             found = requests[key]
             found.status = "released" if kind == "request.released" else "refused"
-            when = _day(leaf["at"], zone)
+            when = _day(leaf.get("at"), zone)
+            if when is None:
+                problems.append(f"entry {index}: its time cannot be read")
+                continue
             why = exception_why(found.decision) if found.status == "released" else None
-            if why is not None and when is not None and period.holds(when):
+            if why is not None and period.holds(when):
                 exceptions.append(
                     {"request": key, "entry": index, "on": when.isoformat(), "why": why}
                 )
@@ -183,9 +223,10 @@ def recount(
         related["yes" if r.decision.get("immigration_related") else "no"] += 1
         level[r.level] += 1
         channel[r.channel] += 1
+        processes = r.decision.get("legal_process")
         kinds = {
             str(p.get("kind") or "other")
-            for p in r.decision.get("legal_process") or []
+            for p in (processes if isinstance(processes, list) else [])
             if isinstance(p, dict)
         }
         process.update(kinds or {"none"})
@@ -199,4 +240,4 @@ def recount(
         "legal_process": dict(sorted(process.items())),
         "records_requested": dict(sorted(records.items())),
     }
-    return Recount(counts, exceptions, sorted(key for key, _ in counted))
+    return Recount(counts, exceptions, sorted(key for key, _ in counted), problems)

@@ -301,37 +301,40 @@ def match(
     # The canonical layout may leave out its optional columns, order them freely, and
     # carry columns of its own, which are kept as they are but not read.
     if family in (None, "canonical") and "occurred_at" in names and len(set(names)) == len(names):
-        return canonical_subset(names)
+        try:
+            return canonical_subset(names)
+        except _Ambiguous:
+            return recognise(header, family, {})
     if family != "switch":
         return recognise(header, family, {})
     wanted = "; ".join(f"{lay.name}: {', '.join(lay.header)}" for lay in candidates)
     raise LayoutError(f"the header ({', '.join(header)}) matches no known layout ({wanted})")
 
 
-def canonical_subset(names: tuple[str, ...]) -> Layout:
-    """The canonical layout for a file holding some of its columns, in any order, and maybe
-    columns of its own (kept as they are, not read)."""
-    mapping = {}
-    for i, name in enumerate(names):
-        if name not in CANONICAL_COLUMNS:
-            continue
-        if name == "occurred_at":
-            mapping[name] = time_sql(f"c{i}")
-        elif name == "ori":
-            mapping[name] = f"upper(trim(c{i}))"
-        elif name == "reason":
-            mapping[name] = f"c{i}"
-        else:
-            mapping[name] = f"trim(c{i})"
+def canonical_subset(header: tuple[str, ...]) -> Layout:
+    """The canonical layout for a file holding some of its columns, in any order, spelt as
+    any export spells them ("casenumber", "Offense Type"), and maybe columns of its own
+    (kept as they are, not read)."""
+    table = names().canonical
+    meanings = [table.get(fold(name)) for name in header]
+    found = [meaning for meaning in meanings if meaning is not None]
+    if len(found) != len(set(found)):
+        # Two columns of one meaning: recognise() refuses the header, naming them.
+        raise _Ambiguous
+    mapping = {meaning: _column_sql(meaning, i) for i, meaning in enumerate(meanings) if meaning}
     return Layout(
         name="canonical",
         family="canonical",
         title=LAYOUTS[-1].title,
-        header=names,
+        header=header,
         mapping=mapping,
         # A log that records no reason is not a log of searches without one.
-        reason_given="true" if "reason" in names else "false",
+        reason_given="true" if "reason" in mapping else "false",
     )
+
+
+class _Ambiguous(Exception):
+    pass
 
 
 # A header recognised by name must give these: when an access happened, and the reason

@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from custodiet.ledger import store
 from custodiet.ledger.models import Checkpoint, Entry
+from custodiet.merkle.cosignature import WitnessVerifier
 from custodiet.merkle.note import Signer, Verifier, generate_key
 from custodiet.merkle.rfc6962 import leaf_hash
 from custodiet.merkle.verify import verify_inclusion
@@ -40,6 +41,13 @@ class Command(BaseCommand):
             metavar="URL[,URL...]",
             help="send it to these witnesses (their submission prefixes) and keep their "
             "cosignatures; exit 1 naming a witness that refuses",
+        )
+        checkpoint.add_argument(
+            "--witness-key",
+            action="append",
+            default=[],
+            metavar="VKEY",
+            help="a witness's key (repeatable): only its verified cosignatures are kept",
         )
         verify = actions.add_parser(
             "verify", help="recompute the log and check every entry and checkpoint"
@@ -75,12 +83,19 @@ class Command(BaseCommand):
         self.stderr.write(f"wrote the signing key to {path}; publish the verifier key below")
         self.stdout.write(vkey)
 
-    def checkpoint(self, *, witness: str | None, **_: Any) -> None:
+    def checkpoint(self, *, witness: str | None, witness_key: list[str], **_: Any) -> None:
+        try:
+            keys = [
+                WitnessVerifier.from_vkey(Path(k).read_text() if Path(k).is_file() else k)
+                for k in witness_key
+            ]
+        except ValueError as exc:
+            raise CommandError(f"--witness-key: {exc}", returncode=2) from None
         stored = store.checkpoint()
         refused = []
         for url in [u.strip() for u in (witness or "").split(",") if u.strip()]:
             try:
-                store.witness(stored, url)
+                store.witness(stored, url, keys)
             except store.WitnessRefused as exc:
                 refused.append(str(exc))
         self.stdout.write(store.cosigned_note(stored), ending="")

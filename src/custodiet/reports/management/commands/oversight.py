@@ -40,7 +40,9 @@ class Command(BaseCommand):
             action="append",
             default=[],
             metavar="VKEY",
-            help="a witness's key (repeatable): the checkpoint must carry its cosignature",
+            required=True,
+            help="a witness's key (repeatable): the checkpoint must carry its cosignature, "
+            "made after the period ended",
         )
         verify.add_argument(
             "--previous",

@@ -54,6 +54,11 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"report.json SHA-256 {built.sha256}")
         self.stdout.write(f"asked for by: {bundle.required(period)}")
+        if not built.witnessed:
+            self.stderr.write(
+                "its checkpoint carries no witness's cosignature, so the Governor's office will "
+                "refuse it: run `custodiet ledger checkpoint --witness URL` and build again"
+            )
         if options["tar"]:
             archive = bundle.pack(out, out.with_name(out.name + ".tar.gz"))
             self.stdout.write(f"{archive}")
