@@ -10,6 +10,8 @@ this process for the time it takes, on a free local port, as it would on its own
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import datetime as dt
 import io
 import threading
 from collections.abc import Iterator
@@ -41,6 +43,8 @@ class Office:
     accepted: list[str]
     summary: Path
     cosigned_size: int
+    # Where an earlier office went when its witness refused this database's history.
+    moved_aside: Path | None = None
 
 
 @contextlib.contextmanager
@@ -75,12 +79,26 @@ def _setup(folder: Path, agency: Agency) -> received.Office:
 
 
 def run(folder: Path, agency: Agency) -> Office:
-    """Witness the log, build and receive the year's quarterly reports not yet accepted."""
+    """Witness the log, build and receive the year's quarterly reports not yet accepted.
+
+    A demo database made again from scratch is another history of the same log, which the
+    witness rightly refuses: the old office is then moved aside, as evidence, and a new
+    one starts."""
+    try:
+        return _run(folder, agency)
+    except store.WitnessRefused:
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
+        aside = folder.with_name(f"{folder.name}-refused-{stamp}")
+        folder.rename(aside)
+        return dataclasses.replace(_run(folder, agency), moved_aside=aside)
+
+
+def _run(folder: Path, agency: Agency) -> Office:
     office = _setup(folder, agency)
     config = witness.Config.load(folder / "witness.toml")
     with _serving(config) as url:
         head = store.checkpoint()
-        store.witness(head, url, [key.verifier for key in [config.witness]])
+        store.witness(head, url, [config.witness.verifier])
     accepted = []
     for label in QUARTERS:
         if (office.store / agency.code / label).is_dir():

@@ -78,6 +78,11 @@ class Command(BaseCommand):
             f"{', '.join(governor.accepted) or 'no quarter'}; Joint Budget Committee summary: "
             f"{governor.summary.name}.",
         ]
+        if governor.moved_aside is not None:
+            lines += [
+                f"Its witness refused this database's ledger, another history of the same log: "
+                f"the earlier office is kept as evidence in {governor.moved_aside}.",
+            ]
         if token:
             lines += [
                 "",
