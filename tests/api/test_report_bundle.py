@@ -8,6 +8,7 @@ import base64
 import csv
 import datetime as dt
 import gzip
+import hashlib
 import io
 import json
 import shutil
@@ -429,3 +430,45 @@ def test_a_report_json_of_another_shape_is_unusable_not_a_crash(bundle, report):
     (bundle / "report.json").write_text(report)
     with pytest.raises(oversight.Unusable, match=r"report\.json"):
         oversight.verify(bundle, _key(bundle))
+
+
+def test_the_bundle_checks_out_by_the_rfcs_and_the_signed_note_spec_read_afresh(bundle):
+    """Outside this project's Merkle and note code: the tree by RFC 6962's own recursive
+    definition (tests/merkle/reference.py), and the note's signatures read by the C2SP
+    signed-note and cosignature specs with nothing but hashlib and cryptography."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    from merkle.reference import ReferenceTree
+
+    with gzip.open(bundle / "entries.jsonl.gz") as handle:
+        data = [base64.b64decode(json.loads(line)["data"]) for line in handle]
+    note = (bundle / "checkpoint").read_text()
+    text, _, block = note.rpartition("\n\n")
+    origin, size, root = text.split("\n")[:3]
+    assert int(size) == len(data)
+    assert base64.b64decode(root) == ReferenceTree(data).mth(0, len(data))
+
+    def key_of(vkey: str) -> tuple[str, bytes, bytes]:
+        name, key_id, encoded = vkey.strip().split("+", 2)
+        raw = base64.b64decode(encoded)
+        return name, bytes.fromhex(key_id), raw
+
+    log_name, log_id, log_raw = key_of((bundle / "log.vkey").read_text())
+    witness_name, witness_id, witness_raw = key_of((bundle.parent / "witness.vkey").read_text())
+    assert log_raw[0] == 0x01 and witness_raw[0] == 0x04
+    assert hashlib.sha256(log_name.encode() + b"\n" + log_raw).digest()[:4] == log_id
+    assert hashlib.sha256(witness_name.encode() + b"\n" + witness_raw).digest()[:4] == witness_id
+    signatures = {}
+    for line in block.splitlines():
+        name, encoded = line.removeprefix("\u2014 ").split(" ")
+        signatures[name] = base64.b64decode(encoded)
+    body = (text + "\n").encode()
+    signed = signatures[log_name]
+    assert signed[:4] == log_id
+    Ed25519PublicKey.from_public_bytes(log_raw[1:]).verify(signed[4:], body)
+    cosigned = signatures[witness_name]
+    assert cosigned[:4] == witness_id
+    stamp = int.from_bytes(cosigned[4:12], "big")
+    message = b"cosignature/v1\ntime " + str(stamp).encode() + b"\n" + body
+    Ed25519PublicKey.from_public_bytes(witness_raw[1:]).verify(cosigned[12:], message)
+    assert origin == log_name
