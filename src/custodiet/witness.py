@@ -101,8 +101,8 @@ class Config:
                 logs.setdefault(str(entry.get("origin", verifier.name)), []).append(verifier)
         except KeyError as error:
             raise ConfigError(f"{path}: {error.args[0]!r} is required") from None
-        except (OSError, NoteError, ValueError) as error:
-            raise ConfigError(f"{path}: {error}") from None
+        except (OSError, NoteError, ValueError, TypeError, AttributeError) as error:
+            raise ConfigError(f"{path}: {error} (each [[log]] names an origin and a key)") from None
         return cls(witness, base / str(data.get("database", "witness.sqlite3")), logs)
 
 

@@ -14,6 +14,7 @@ import json
 import shutil
 from pathlib import Path
 
+import openpyxl
 import pytest
 from django.core.management import CommandError, call_command
 
@@ -345,36 +346,33 @@ def test_the_governors_office_keeps_witnessed_reports_and_refuses_a_changed_hist
     with pytest.raises(CommandError, match="refused: witness, log failed"):
         call_command("oversight", "receive", str(forged), "--config", str(config), stdout=out)
     assert "FAIL  witness" in out.getvalue()
-    summary = tmp_path / "jbc.csv"
-    call_command(
-        "oversight",
-        "summary",
-        "--quarter",
-        "2025-Q3",
-        "--config",
-        str(config),
-        "--out",
-        str(summary),
-        stdout=io.StringIO(),
-    )
-    rows = list(csv.DictReader(summary.open()))
-    assert [(r["period"], r["requests"], r["refused"], r["immigration_related"]) for r in rows] == [
-        ("2025-Q3", "1", "1", "1"),
-        ("2025 to 2025-Q3", "2", "2", "2"),
+    expected = [("2025-Q3", 1, 1, 1), ("2025 to 2025-Q3", 2, 2, 2)]
+    for name in ("jbc.csv", "jbc.xlsx"):
+        call_command(
+            "oversight",
+            "summary",
+            "--quarter",
+            "2025-Q3",
+            "--config",
+            str(config),
+            "--out",
+            str(tmp_path / name),
+            stdout=io.StringIO(),
+        )
+    rows = list(csv.DictReader((tmp_path / "jbc.csv").open()))
+    assert [
+        (r["period"], int(r["requests"]), int(r["refused"]), int(r["immigration_related"]))
+        for r in rows
+    ] == expected
+    sheet = openpyxl.load_workbook(tmp_path / "jbc.xlsx")["Summary"]
+    header = [cell.value for cell in sheet[1]]
+    found = [
+        dict(zip(header, (c.value for c in row), strict=True)) for row in sheet.iter_rows(min_row=2)
     ]
-    book = tmp_path / "jbc.xlsx"
-    call_command(
-        "oversight",
-        "summary",
-        "--quarter",
-        "2025-Q3",
-        "--config",
-        str(config),
-        "--out",
-        str(book),
-        stdout=io.StringIO(),
-    )
-    assert book.read_bytes().startswith(b"PK")
+    assert [
+        (r["period"], r["requests"], r["refused"], r["immigration_related"]) for r in found
+    ] == expected
+    assert len(sheet._charts) == 1
 
 
 def test_a_checkpoint_cosigned_before_the_period_ended_is_refused(bundle, tmp_path):

@@ -901,8 +901,18 @@ def test_the_config_file_names_a_missing_key_file(tmp_path: Path) -> None:
         ('key_file = "witness.key"\n[[log]]\norigin = "x"\n', "'key' is required"),
         ('key_file = "witness.key"\n[[log]]\nkey = "not a key"\n', "verifier key"),
         ('key_file = "witness.key"\nname = \n', "witness.toml"),
+        ('key_file = "witness.key"\n[log]\nkey = "x"\n', "each \\[\\[log\\]\\] names"),
+        ('key_file = "witness.key"\nlog = [1]\n', "each \\[\\[log\\]\\] names"),
     ],
-    ids=["no-key-file", "name-mismatch", "log-without-key", "bad-log-key", "bad-toml"],
+    ids=[
+        "no-key-file",
+        "name-mismatch",
+        "log-without-key",
+        "bad-log-key",
+        "bad-toml",
+        "log-table",
+        "log-numbers",
+    ],
 )
 def test_the_config_file_refuses_what_it_cannot_use(
     tmp_path: Path, body: str, message: str

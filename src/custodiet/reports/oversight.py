@@ -60,7 +60,7 @@ class Unusable(Exception):
     """The bundle cannot be read at all: a file missing, an archive that is not one."""
 
 
-def _unpack(archive: Path, into: Path) -> Path:
+def unpack(archive: Path, into: Path) -> Path:
     """The bundle's own files from the archive, regular files only, within the budget."""
     try:
         with tarfile.open(archive, "r:gz") as tar:
@@ -136,7 +136,7 @@ def verify(
     """Every check of the contract, each with its verdict; Unusable if unreadable."""
     if bundle.is_file():
         with tempfile.TemporaryDirectory(prefix="custodiet-bundle-") as folder:
-            return _verify(_unpack(bundle, Path(folder)), log_key, previous, witnesses)
+            return _verify(unpack(bundle, Path(folder)), log_key, previous, witnesses)
     if not bundle.is_dir():
         raise Unusable(f"{bundle}: no such bundle (a folder or a .tar.gz)")
     return _verify(bundle, log_key, previous, witnesses)
@@ -173,7 +173,7 @@ def _verify(
     missing = [name for name in REQUIRED if not (folder / name).is_file()]
     if missing:
         raise Unusable(f"the bundle lacks {', '.join(missing)}")
-    report, period, agency, zone = _report(folder / "report.json")
+    report, period, agency, zone = read_report(folder / "report.json")
     checks: list[Check] = []
     try:
         note = (folder / "checkpoint").read_bytes()[:MAX_LINE].decode("utf-8")
@@ -217,7 +217,7 @@ def _verify(
     return checks
 
 
-def _report(path: Path) -> tuple[dict[str, Any], Period, str, str]:
+def read_report(path: Path) -> tuple[dict[str, Any], Period, str, str]:
     """report.json, checked for the shape the checks read; Unusable naming what is wrong."""
     try:
         report = json.loads(path.read_bytes()[: 16 << 20].decode("utf-8"))

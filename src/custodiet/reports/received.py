@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import tarfile
 import tempfile
 import tomllib
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from typing import Any
 from custodiet.merkle.cosignature import WitnessVerifier
 from custodiet.merkle.note import NoteError, Verifier, verify_checkpoint
 from custodiet.reports import oversight
+from custodiet.reports.bundle_files import FILES
 from custodiet.reports.recount import STATUSES, Period
 
 SUMMARY_FIELDS = (
@@ -92,48 +92,33 @@ class Received:
     kept_at: Path | None
 
 
-def _header_of(bundle: Path) -> dict[str, Any]:
-    try:
-        if bundle.is_file():
-            with tarfile.open(bundle, "r:gz") as tar:
-                member = tar.extractfile("report.json")
-                text = member.read(1 << 20) if member else b"{}"
-        else:
-            text = (bundle / "report.json").read_bytes()[: 1 << 20]
-        report = json.loads(text)
-        str(report["agency"]), str(report["period"]["time_zone"])
-        return dict(report)
-    except (OSError, tarfile.TarError, KeyError, ValueError, TypeError) as error:
-        raise oversight.Unusable(f"{bundle}: report.json cannot be read ({error})") from None
-
-
 def receive(office: Office, bundle: Path) -> Received:
-    """Check the bundle and keep it if every check passes; Unusable if it cannot be read."""
-    header = _header_of(bundle)
-    agency = str(header["agency"])
-    key = office.agencies.get(agency)
-    if key is None:
-        raise ReceiveError(f"{bundle}: agency {agency!r} is not in the office's list of agencies")
-    zone = str(header["period"]["time_zone"])
-    if zone != office.zones[agency]:
-        raise ReceiveError(
-            f"{bundle}: the report counts days in {zone}, the agency's are in {office.zones[agency]}"
-        )
-    checks = oversight.verify(bundle, key, office.latest(agency), office.witnesses)
-    if not all(check.ok for check in checks):
-        return Received(False, checks, None)
+    """Check the bundle and keep it if every check passes; Unusable if it cannot be read.
+
+    An archive is unpacked once: the files checked are the files kept."""
     with tempfile.TemporaryDirectory(prefix="custodiet-received-") as folder:
-        source = bundle
-        if bundle.is_file():
-            source = Path(folder)
-            with tarfile.open(bundle, "r:gz") as tar:
-                tar.extractall(source, filter="data")
-        report = json.loads((source / "report.json").read_text(encoding="utf-8"))
-        size = int(report["log"]["size"])
-        home = office.store / agency / str(report["period"]["label"]) / str(size)
+        source = oversight.unpack(bundle, Path(folder)) if bundle.is_file() else bundle
+        if not source.is_dir():
+            raise oversight.Unusable(f"{bundle}: no such bundle (a folder or a .tar.gz)")
+        report, period, agency, zone = oversight.read_report(source / "report.json")
+        key = office.agencies.get(agency)
+        if key is None:
+            raise ReceiveError(
+                f"{bundle}: agency {agency!r} is not in the office's list of agencies"
+            )
+        if zone != office.zones[agency]:
+            raise ReceiveError(
+                f"{bundle}: the report counts days in {zone}, the agency's are in {office.zones[agency]}"
+            )
+        checks = oversight.verify(source, key, office.latest(agency), office.witnesses)
+        if not all(check.ok for check in checks):
+            return Received(False, checks, None)
+        home = office.store / agency / period.label / str(int(report["log"]["size"]))
         if not home.exists():
-            home.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copytree(source, home)
+            home.mkdir(parents=True)
+            for name in FILES:
+                if (source / name).is_file():
+                    shutil.copyfile(source / name, home / name)
     head = verify_checkpoint((home / "checkpoint").read_text(), key)
     latest = office.latest(agency)
     if latest is None or verify_checkpoint(latest, key).size <= head.size:
