@@ -66,6 +66,8 @@ def _setup(folder: Path, agency: Agency) -> received.Office:
         key_file.write_text(Witness.generate("witness.governor.custodiet.invalid/demo").skey + "\n")
         key_file.chmod(0o600)
     key = Witness.from_skey(key_file.read_text())
+    # What the office publishes for `custodiet-verify` and `oversight verify --witness-key`.
+    (folder / "witness.vkey").write_text(key.verifier.vkey + "\n")
     log_key = store.signer().verifier
     (folder / "witness.toml").write_text(
         f'name = "{key.name}"\nkey_file = "witness.key"\ndatabase = "witness.sqlite3"\n\n'
