@@ -10,6 +10,7 @@ USWDS_DIR := src/custodiet/web/static/uswds
 SHARED ?= ../shared
 DEMO_ENV := CUSTODIET_SECRET_KEY_FILE=.demo/secret-key CUSTODIET_PII_HASH_KEY_FILE=.demo/pii-hash-key \
   CUSTODIET_LOG_KEY_FILE=.demo/log.key CUSTODIET_SECURE=false \
+  CUSTODIET_REPORTS_DIR=.demo/reports CUSTODIET_OVERSIGHT_CONFIG=.demo/governor/oversight.toml \
   CUSTODIET_EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend
 TEST_ENV := CUSTODIET_INSECURE_DEV_KEY=true CUSTODIET_SECURE=false CUSTODIET_SHARED=$(abspath $(SHARED))
 

@@ -2,7 +2,17 @@
 
 import sys
 
-from bench import intake, ledger, ledger_pure, monitor, policy, reports, uploads, workbooks
+from bench import (
+    intake,
+    ledger,
+    ledger_pure,
+    monitor,
+    policy,
+    report_build,
+    reports,
+    uploads,
+    workbooks,
+)
 
 BENCHES = {
     "policy": policy.main,
@@ -13,6 +23,7 @@ BENCHES = {
     "uploads": uploads.main,
     "intake": intake.main,
     "reports": reports.main,
+    "report-build": report_build.main,
     "witness": reports.witness_main,
 }
 

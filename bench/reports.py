@@ -19,6 +19,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from bench.timing import best_of
 
@@ -26,6 +27,20 @@ VARIABLE = "CUSTODIET_BENCH_REPORT_ENTRIES"
 DEFAULT_ENTRIES = 1_000_000
 LEVELS = ("local", "state", "federal", "private")
 CHANNELS = ("email", "mail", "phone", "in_person", "database")
+
+
+def decision(number: int) -> dict[str, Any]:
+    """The decision event's payload for synthetic request `number`: one in five refused
+    as immigration-related, the rest eligible; all reportable."""
+    return {
+        "decision": {
+            "outcome": "eligible" if number % 5 else "refuse",
+            "immigration_related": number % 5 == 0,
+            "reportable": {"value": True, "because": "A third party's request."},
+            "reasons": [{"rule": "co-guidance-criminal-investigation", "effect": "eligible"}],
+            "legal_process": [],
+        }
+    }
 
 
 def _leaves(entries: int) -> Iterator[bytes]:
@@ -49,17 +64,7 @@ def _leaves(entries: int) -> Iterator[bytes]:
             }
             kind = "request.received"
         else:
-            payload = {
-                "decision": {
-                    "outcome": "eligible" if number % 5 else "refuse",
-                    "immigration_related": number % 5 == 0,
-                    "reportable": {"value": True, "because": "A third party's request."},
-                    "reasons": [
-                        {"rule": "co-guidance-criminal-investigation", "effect": "eligible"}
-                    ],
-                    "legal_process": [],
-                }
-            }
+            payload = decision(number)
             kind = "request.decided"
         yield rfc8785.dumps(
             {
@@ -79,6 +84,7 @@ def _write(folder: Path, entries: int) -> tuple[Path, Path, str]:
     from custodiet.merkle.compact import CompactTree
     from custodiet.merkle.note import Checkpoint, Signer, generate_key, sign_checkpoint
     from custodiet.merkle.rfc6962 import leaf_hash
+    from custodiet.reports import oversight
     from custodiet.reports.recount import Period, leaves, recount
 
     skey, vkey = generate_key("bench.custodiet.invalid/ledger")
@@ -116,7 +122,13 @@ def _write(folder: Path, entries: int) -> tuple[Path, Path, str]:
         "attestation": None,
         "exceptions": counted.exceptions,
     }
-    (bundle / "report.json").write_text(json.dumps(report))
+    report["attestation"] = {
+        "name": "Example Attester",
+        "title": "Attester",
+        "statement": oversight.STATEMENT,
+        "report_sha256": oversight.sha256_as_built(report),
+    }
+    (bundle / "report.json").write_text(oversight.report_text(report))
     return bundle, export, vkey
 
 

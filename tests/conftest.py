@@ -23,7 +23,7 @@ def _empty_static_root(tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
-def _test_settings(settings, _empty_static_root):
+def _test_settings(settings, _empty_static_root, tmp_path_factory):
     # Production serves hashed files from collectstatic's manifest; tests render pages
     # straight from the app folders, so they use the plain storage (and an empty
     # STATIC_ROOT, so WhiteNoise does not warn that collectstatic never ran).
@@ -38,6 +38,8 @@ def _test_settings(settings, _empty_static_root):
     plenty = Rate(1_000_000, 60)
     settings.CUSTODIET_API_RATE = settings.CUSTODIET_API_ADDRESS_RATE = plenty
     settings.CUSTODIET_UPLOAD_RATE = plenty
+    # Reports a test builds go to a folder of its own, never into the checkout.
+    settings.CUSTODIET_REPORTS_DIR = tmp_path_factory.mktemp("reports")
 
 
 @pytest.fixture(autouse=True)

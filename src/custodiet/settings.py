@@ -100,6 +100,8 @@ INSTALLED_APPS = [
     "custodiet.reminders",
     "custodiet.monitor",
     "custodiet.directory",
+    "custodiet.jobs",
+    "custodiet.oversight",
     "custodiet.api",
     "custodiet.web",
 ]
@@ -282,6 +284,26 @@ if not _pii_hash_key:
     _pii_hash_key = "development-only-pii-hash-key"
 CUSTODIET_PII_HASH_KEY = _pii_hash_key.encode()
 
+# Reports: where the agency keeps the bundles it builds for the Governor's office; the
+# office's own configuration (oversight.toml: its store of accepted reports, trusted
+# witness keys and agencies' log keys), read by its pages and the public transparency
+# report; and the smallest count the public report shows as a number.
+CUSTODIET_REPORTS_DIR = Path(env("CUSTODIET_REPORTS_DIR", str(PROJECT_DIR / "reports")))
+_oversight_config = env("CUSTODIET_OVERSIGHT_CONFIG")
+CUSTODIET_OVERSIGHT_CONFIG = Path(_oversight_config) if _oversight_config else None
+# The witnesses a report's checkpoint is sent to when the web builds it (their submission
+# prefixes, comma-separated) and their keys (vkey text or files): the Governor's office
+# accepts a report only if its witness cosigned the checkpoint.
+CUSTODIET_WITNESS_URLS = [
+    u.strip() for u in env("CUSTODIET_WITNESS_URLS", "").split(",") if u.strip()
+]
+CUSTODIET_WITNESS_KEYS = [
+    k.strip() for k in env("CUSTODIET_WITNESS_KEYS", "").split(",") if k.strip()
+]
+CUSTODIET_PUBLIC_MIN_COUNT = envint("CUSTODIET_PUBLIC_MIN_COUNT", "5")
+if CUSTODIET_PUBLIC_MIN_COUNT < 1:
+    raise ImproperlyConfigured("CUSTODIET_PUBLIC_MIN_COUNT must be 1 or more")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -309,6 +331,11 @@ if dt.timedelta(0) > CUSTODIET_CLOCK_SKEW:
 CUSTODIET_API_RATE = envrate("CUSTODIET_API_RATE", "600/minute")
 CUSTODIET_API_ADDRESS_RATE = envrate("CUSTODIET_API_ADDRESS_RATE", "1200/minute")
 CUSTODIET_UPLOAD_RATE = envrate("CUSTODIET_UPLOAD_RATE", "20/minute")
+# The largest report bundle the Governor's office's page takes in one upload; past it the
+# upload is refused while it arrives, and nothing of it is written out.
+CUSTODIET_BUNDLE_UPLOAD_MAX_MB = envint("CUSTODIET_BUNDLE_UPLOAD_MAX_MB", "200")
+if CUSTODIET_BUNDLE_UPLOAD_MAX_MB < 1:
+    raise ImproperlyConfigured("CUSTODIET_BUNDLE_UPLOAD_MAX_MB must be 1 or more")
 CUSTODIET_PROXY_COUNT = envint("CUSTODIET_PROXY_COUNT", "0")
 if CUSTODIET_PROXY_COUNT < 0:
     raise ImproperlyConfigured("CUSTODIET_PROXY_COUNT must not be negative")

@@ -21,12 +21,16 @@ from django.core.management import CommandError, call_command
 from custodiet.cases import actions
 from custodiet.cases.models import Case
 from custodiet.ledger import store
+from custodiet.ledger.models import Entry
 from custodiet.merkle.compact import CompactTree
 from custodiet.merkle.cosignature import Witness, WitnessVerifier, with_cosignatures
 from custodiet.merkle.note import Checkpoint as Note
 from custodiet.merkle.note import Verifier, sign_checkpoint
 from custodiet.merkle.rfc6962 import leaf_hashes
+from custodiet.reports import actions as report_actions
 from custodiet.reports import oversight
+from custodiet.reports.bundle import report_text
+from custodiet.reports.models import Report
 from custodiet.reports.recount import Period, leaves, recount
 from ledger.witnessing import running_witness
 
@@ -72,7 +76,18 @@ def bundle(api, dmv, supervisor, django_user_model, tmp_path) -> Path:
         )
     out = tmp_path / "bundle"
     call_command("report", "build", "--period", "2025-Q3", "--out", str(out), stdout=io.StringIO())
+    _attest(out, django_user_model)
     return out
+
+
+def _attest(out: Path, django_user_model) -> Path:
+    """The agency's attester attests the report built into `out`: the bundle as sent."""
+    report = Report.objects.get(directory=str(out.resolve()))
+    attester = django_user_model.objects.filter(username="attester-1").first()
+    if attester is None:
+        attester = make_member(django_user_model, "attester-1", report.agency, Role.ATTESTER)
+    report_actions.attest(report, by=attester, name="Example Attester", title="Attester")
+    return out / "bundle.tar.gz"
 
 
 def _key(bundle: Path) -> Verifier:
@@ -104,8 +119,21 @@ def test_the_bundle_counts_what_happened_and_the_recipient_accepts_it(bundle):
     assert counts["final_status"] == {"released": 1, "refused": 1, "pending": 1, "withdrawn": 0}
     assert counts["immigration_related"] == {"yes": 1, "no": 2}
     assert counts["requester_level"] == {"federal": 1, "local": 2}
-    assert report["attestation"] is None and report["exceptions"] == []
-    assert report["log"]["size"] == store.size()
+    assert report["exceptions"] == []
+    assert report["attestation"]["statement"] == oversight.STATEMENT
+    # After the checkpoint it rests on, the ledger recorded the build and the attestation,
+    # both naming the SHA-256 of the report as built.
+    assert report["log"]["size"] == store.size() - 2
+    built, attested = (
+        json.loads(bytes(entry.data))
+        for entry in Entry.objects.filter(index__gte=store.size() - 2).order_by("index")
+    )
+    assert (built["kind"], attested["kind"]) == ("report.built", "report.attested")
+    as_built = report_text({**report, "attestation": None})
+    sha256 = hashlib.sha256(as_built.encode()).hexdigest()
+    assert built["payload"]["report"]["sha256"] == attested["payload"]["report"]["sha256"] == sha256
+    assert report["attestation"]["report_sha256"] == sha256
+    assert report["attestation"]["ledger_entry"] == store.size() - 1
     rows = list(csv.DictReader((bundle / "record.csv").open(encoding="utf-8")))
     assert len(rows) == 3
     assert (bundle / "report.pdf").read_bytes().startswith(b"%PDF-")
@@ -134,6 +162,12 @@ def _rewrite_entries(bundle: Path, change) -> None:
     with gzip.open(path, "wt") as handle:
         for line in lines:
             handle.write(json.dumps(line) + "\n")
+
+
+def _edit_report(bundle: Path, edit) -> None:
+    report = json.loads((bundle / "report.json").read_text())
+    edit(report)
+    (bundle / "report.json").write_text(report_text(report))
 
 
 def _edit_leaf(lines: list[dict], kind: str, edit) -> list[dict]:
@@ -178,6 +212,17 @@ def _edit_leaf(lines: list[dict], kind: str, edit) -> list[dict]:
             ),
             "signature",
         ),
+        (lambda b: _edit_report(b, lambda r: r.update(attestation=None)), "attestation"),
+        (
+            lambda b: _edit_report(b, lambda r: r["attestation"].update(report_sha256="0" * 64)),
+            "attestation",
+        ),
+        (
+            lambda b: _edit_report(
+                b, lambda r: r["attestation"].update(statement="No request was granted.")
+            ),
+            "attestation",
+        ),
     ],
     ids=[
         "untouched",
@@ -186,6 +231,9 @@ def _edit_leaf(lines: list[dict], kind: str, edit) -> list[dict]:
         "a-count",
         "a-record-row",
         "checkpoint",
+        "not-attested",
+        "attestation-of-another-report",
+        "attestation-without-the-statement",
     ],
 )
 def test_a_changed_bundle_is_refused_naming_the_check(bundle, tamper, failed):
@@ -198,13 +246,16 @@ def test_a_changed_bundle_is_refused_naming_the_check(bundle, tamper, failed):
     assert (failed in failing) if failed else failing == []
 
 
-def test_a_later_report_must_extend_the_history_accepted_before(bundle, api, tmp_path):
+def test_a_later_report_must_extend_the_history_accepted_before(
+    bundle, api, tmp_path, django_user_model
+):
     accepted = (bundle / "checkpoint").read_text()
     api.submit(detective_request(received_at="2025-11-02T09:00:00-06:00"))
     later = tmp_path / "later"
     call_command(
         "report", "build", "--period", "2025-Q4", "--out", str(later), stdout=io.StringIO()
     )
+    _attest(later, django_user_model)
     assert _verdicts(later, accepted)["log"]
     # What the agency accepted before was another history of the same size, signed with
     # its own key: the later bundle does not extend it, and is refused.
@@ -275,7 +326,11 @@ def _forge(bundle: Path, into: Path) -> Path:
     counted = recount(leaves(data), Q3, report["agency"], report["period"]["time_zone"])
     report["counts"] = counted.counts
     report["log"]["root"] = base64.b64encode(tree.root()).decode()
-    (into / "report.json").write_text(json.dumps(report))
+    if report["attestation"]:
+        # The agency attests its forgery too: the attestation names the forged report.
+        as_built = report_text({**report, "attestation": None})
+        report["attestation"]["report_sha256"] = hashlib.sha256(as_built.encode()).hexdigest()
+    (into / "report.json").write_text(report_text(report))
     return into
 
 
@@ -291,6 +346,7 @@ def test_a_rewritten_history_passes_the_agencys_own_key_but_not_its_witness(
         call_command(
             "report", "build", "--period", "2025-Q3", "--out", str(honest), stdout=io.StringIO()
         )
+        _attest(honest, django_user_model)
         witness_key = governor.key.verifier
     key = _key(honest)
     checks = oversight.verify(honest, key, witnesses=[witness_key])
@@ -331,10 +387,9 @@ def test_the_governors_office_keeps_witnessed_reports_and_refuses_a_changed_hist
                 quarter,
                 "--out",
                 str(out),
-                "--tar",
                 stdout=io.StringIO(),
             )
-            bundles.append(tmp_path / f"{quarter}.tar.gz")
+            bundles.append(_attest(out, django_user_model))
     for bundle in bundles:
         out = io.StringIO()
         call_command("oversight", "receive", str(bundle), "--config", str(config), stdout=out)

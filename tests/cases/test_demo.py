@@ -9,9 +9,11 @@ from django.core.management import call_command
 
 from custodiet.cases.models import Case
 from custodiet.ledger import store
+from custodiet.ledger.models import Checkpoint
 from custodiet.monitor.models import Scan
 from custodiet.partners.models import Certification, Partner
 from custodiet.records.models import RequestRecord
+from custodiet.reports.models import Attestation, Report
 
 
 @pytest.mark.django_db
@@ -32,6 +34,19 @@ def test_the_demo_loads_partners_and_requests_once_and_the_ledger_verifies(tmp_p
     assert burst.user_id == "DPD007" and burst.accesses >= 400
     assert {case.state for case in Case.objects.all()} > {"to_refuse"}
     assert "Partner API token (shown once): cus_" in out.getvalue()
+    # The 2025 quarters: built, the first three attested and accepted, the last waiting.
+    assert sorted(Report.objects.values_list("period", flat=True)) == [
+        "2025-Q1",
+        "2025-Q2",
+        "2025-Q3",
+        "2025-Q4",
+    ]
+    assert sorted(Attestation.objects.values_list("report__period", flat=True)) == [
+        "2025-Q1",
+        "2025-Q2",
+        "2025-Q3",
+    ]
+    signed = Checkpoint.objects.count()
 
     again = StringIO()
     call_command("demo", "--requests", "45", stdout=again, stderr=StringIO())
@@ -40,4 +55,5 @@ def test_the_demo_loads_partners_and_requests_once_and_the_ledger_verifies(tmp_p
     assert "Partner API token" not in again.getvalue()
     result = store.verify(verifier=store.signer().verifier)
     assert result.ok, result.problem
-    assert result.checkpoints == 1  # nothing new to sign on the second run
+    assert result.checkpoints == signed  # nothing new to sign on the second run
+    assert Report.objects.count() == 4

@@ -90,8 +90,10 @@ from custodiet.accounts.models import Agency, ApiToken, Membership, Role
 from custodiet.cases import actions as case_actions
 from custodiet.cases.models import Case, State
 from custodiet.directory.current import current_directory
+from custodiet.jobs import start
 from custodiet.ledger.models import Entry
 from custodiet.monitor.models import FlaggedAccess, Scan
+from custodiet.oversight.models import Receipt
 from custodiet.partners import actions as partner_actions
 from custodiet.partners.models import (
     AcknowledgedBy,
@@ -103,6 +105,8 @@ from custodiet.partners.models import (
     Partner,
 )
 from custodiet.records.models import Event, RequestRecord
+from custodiet.reports import actions as report_actions
+from custodiet.reports.recount import Period
 from hostile_pdfs import I200_LINES, text_pdf
 from scanner.logs import CANONICAL_HEADER
 
@@ -173,6 +177,9 @@ OWNED = {
     "notice_id",
     "certification_id",
     "finding_id",
+    "report_id",
+    "job_id",
+    "receipt_id",
 }
 STRING_IDS = {"public_id", "id"}
 
@@ -419,6 +426,14 @@ def _fill_agency(code: str, name: str, marker: str, folder: Path) -> Side:
     ]
     partners = _register_partners(agency, people["privacy_officer"], marker)
     scan = _import_scan(agency, marker, folder)
+    officer = people["privacy_officer"]
+    report = report_actions.build_report(agency, Period.parse("2024-Q4"), by=officer)
+    # A build of another period, waiting (its process starts only once this commits).
+    job = start("report-build", user=officer, agency=agency, args={"period": "2024-Q3"})
+    # A bundle sent to the agency's people of the oversight role, refused at the door.
+    receipt = Receipt.objects.create(
+        office=agency, uploaded_by=people["oversight"], size=3, refused=f"Not gzip {marker}"
+    )
     documents = [d for case in cases for d in case.documents.order_by("id")]
     letters = [item for case in cases for item in case.letters.order_by("id")]
     notices = list(Notice.objects.filter(partner__in=partners).order_by("id"))
@@ -453,6 +468,9 @@ def _fill_agency(code: str, name: str, marker: str, folder: Path) -> Side:
             "notice_id": [str(n.pk) for n in notices],
             "certification_id": [str(c.pk) for c in certifications],
             "finding_id": [str(f.pk) for f in scan.findings.order_by("id")[:3]],
+            "report_id": [str(report.pk)],
+            "job_id": [str(job.pk)],
+            "receipt_id": [str(receipt.pk)],
         },
         files={hashlib.sha256(blob).hexdigest() for blob in blobs},
         secrets=(
@@ -479,7 +497,13 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Worl
     ):
         # Frozen for the whole module: the sessions signed in later expire by this clock.
         patch.setattr(timezone, "now", lambda: NOW.astimezone(dt.UTC))
-        with override_settings(STORAGES=storages, STATIC_ROOT=folder):
+        with override_settings(
+            STORAGES=storages,
+            STATIC_ROOT=folder,
+            CUSTODIET_LOG_KEY_FILE=folder / "log.key",
+            CUSTODIET_REPORTS_DIR=folder / "reports",
+        ):
+            call_command("ledger", "keygen", stdout=io.StringIO(), stderr=io.StringIO())
             mail.outbox = []
             a = _fill_agency(A_CODE, "Colorado Division of Motor Vehicles", OWN, folder)
             b = _fill_agency(B_CODE, "Colorado State Patrol", CANARY, folder)

@@ -463,9 +463,11 @@ def test_demo_makes_accounts_with_fresh_passwords_that_sign_in(
         "privacy",
         "auditor",
         "admin",
+        "attester",
         "partner-csp",
+        "governor",
     }
-    assert django_user_model.objects.filter(username__in=list(second)).count() == 7
+    assert django_user_model.objects.filter(username__in=list(second)).count() == 9
     assert first["counsel"] != second["counsel"]
     stale = client.post("/accounts/login/", {"username": "counsel", "password": first["counsel"]})
     assert stale.status_code == 200  # the form again, with its error: the old password is dead

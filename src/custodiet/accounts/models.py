@@ -34,6 +34,10 @@ class Role(models.TextChoices):
     PRIVACY_OFFICER = "privacy_officer", "Privacy officer"
     AUDITOR = "auditor", "Auditor"
     ADMINISTRATOR = "administrator", "Administrator"
+    # The agency's designated attester: reads each report in full and attests it.
+    ATTESTER = "attester", "Attester"
+    # The Governor's office of legal counsel: receives and verifies the agencies' reports.
+    OVERSIGHT = "oversight", "Governor's office (oversight)"
     PARTNER = "partner", "Partner system (API)"
 
 
@@ -120,6 +124,31 @@ class Membership(models.Model):
         return self.role in {Role.PRIVACY_OFFICER, Role.AUDITOR, Role.ADMINISTRATOR}
 
     @property
+    def can_verify_ledger(self) -> bool:
+        """Start a verification of the ledger (a background command, never in a request)."""
+        return self.role in {Role.PRIVACY_OFFICER, Role.AUDITOR}
+
+    @property
+    def can_build_reports(self) -> bool:
+        """Build the report to the Governor's office for a period, and send it."""
+        return self.role == Role.PRIVACY_OFFICER
+
+    @property
+    def can_read_reports(self) -> bool:
+        """Read the agency's reports in full, written record and all (they name people)."""
+        return self.role in {Role.PRIVACY_OFFICER, Role.ATTESTER}
+
+    @property
+    def can_attest(self) -> bool:
+        """Attest a report, naming its SHA-256 in the ledger: the designated attester only."""
+        return self.role == Role.ATTESTER
+
+    @property
+    def can_oversee(self) -> bool:
+        """Receive and verify the agencies' report bundles, and write the office's summaries."""
+        return self.role == Role.OVERSIGHT
+
+    @property
     def can_explore(self) -> bool:
         return self.role != Role.PARTNER
 
@@ -131,6 +160,8 @@ class Membership(models.Model):
             Role.SUPERVISOR,
             Role.COUNSEL,
             Role.ADMINISTRATOR,
+            Role.ATTESTER,
+            Role.OVERSIGHT,
         }
 
 

@@ -35,8 +35,12 @@ PEOPLE = (
     ("privacy", Role.PRIVACY_OFFICER, "Privacy", "Officer"),
     ("auditor", Role.AUDITOR, "State", "Auditor"),
     ("admin", Role.ADMINISTRATOR, "System", "Administrator"),
+    ("attester", Role.ATTESTER, "Designated", "Attester"),
     ("partner-csp", Role.PARTNER, "State Patrol", "System"),
 )
+# The Governor's office of legal counsel, which receives the agency's reports on its pages.
+OFFICE_CODE = "CO-GOV-OLC"
+OFFICE_NAME = "Colorado Governor's Office of Legal Counsel"
 REQUESTS = 300
 # The most recent requests stay open so every queue has work in it.
 LEFT_OPEN = 40
@@ -74,6 +78,8 @@ def load(
     with transaction.atomic():
         agency, _ = Agency.objects.get_or_create(code=AGENCY_CODE, defaults={"name": AGENCY_NAME})
         accounts = [_person(agency, *person) for person in PEOPLE]
+        office, _ = Agency.objects.get_or_create(code=OFFICE_CODE, defaults={"name": OFFICE_NAME})
+        accounts.append(_person(office, "governor", Role.OVERSIGHT, "Governor's Office", "Counsel"))
     users = {
         user.username: user
         for user in get_user_model().objects.filter(username__in=[p[0] for p in PEOPLE])

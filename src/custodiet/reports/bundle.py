@@ -24,7 +24,7 @@ import gzip
 import hashlib
 import json
 import tarfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,7 +37,8 @@ from openpyxl import Workbook
 from custodiet.accounts.models import Agency
 from custodiet.cases.letters import write_pdf
 from custodiet.ledger import store
-from custodiet.ledger.models import Entry
+from custodiet.ledger.models import Checkpoint, Entry
+from custodiet.merkle.cosignature import WitnessVerifier
 from custodiet.policy.packs import ReportingDuty, get_pack
 from custodiet.records.export import EXPORT_FIELDS, LogFilter, export_rows
 from custodiet.records.spreadsheet import safe_row
@@ -45,9 +46,12 @@ from custodiet.reports import exports
 from custodiet.reports.bundle_files import FILES
 from custodiet.reports.charts import stacked_bars
 from custodiet.reports.log import count
+from custodiet.reports.oversight import report_text
 from custodiet.reports.recount import Period, Recount, leaves, recount
 
 BUNDLE_VERSION = 1
+# The archive of the bundle as sent, written beside its files once it is attested.
+SENT = "bundle.tar.gz"
 
 
 class ReportError(Exception):
@@ -79,6 +83,9 @@ def required(period: Period) -> str:
     )
 
 
+Progress = Callable[[int, int, str], None]
+
+
 def _entry_data(size: int) -> Iterator[bytes]:
     for (data,) in (
         Entry.objects.filter(index__lt=size).order_by("index").values_list("data").iterator(5000)
@@ -86,10 +93,19 @@ def _entry_data(size: int) -> Iterator[bytes]:
         yield bytes(data)
 
 
-def _write_entries(path: Path, size: int) -> None:
+def _counting(data: Iterable[bytes], size: int, label: str, progress: Progress) -> Iterator[bytes]:
+    for done, item in enumerate(data, start=1):
+        if done % 10_000 == 0:
+            progress(done, size, label)
+        yield item
+    progress(size, size, label)
+
+
+def _write_entries(path: Path, size: int, progress: Progress) -> None:
     # mtime 0: the same log gives the same file, byte for byte.
     with path.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as handle:
-        for index, data in enumerate(_entry_data(size)):
+        entries = _counting(_entry_data(size), size, "Writing the entries", progress)
+        for index, data in enumerate(entries):
             line = {"index": index, "data": base64.b64encode(data).decode()}
             handle.write((json.dumps(line) + "\n").encode())
 
@@ -143,7 +159,44 @@ def _pdf(agency: Agency, period: Period, report: dict[str, Any]) -> bytes:
     return write_pdf(html, f"custodiet:report:{agency.code}:{period.label}")
 
 
-def build(agency: Agency, period: Period, directory: Path) -> Built:
+@dataclass(frozen=True)
+class Witnesses:
+    """Where a report's checkpoint is sent to be cosigned, and the keys that cosign it."""
+
+    urls: list[str]
+    keys: list[WitnessVerifier]
+
+    @classmethod
+    def configured(cls) -> Witnesses:
+        """The deployment's (CUSTODIET_WITNESS_URLS and CUSTODIET_WITNESS_KEYS)."""
+        try:
+            keys = [
+                WitnessVerifier.from_vkey(Path(k).read_text() if Path(k).is_file() else k)
+                for k in settings.CUSTODIET_WITNESS_KEYS
+            ]
+        except (OSError, ValueError) as error:
+            raise ReportError(f"CUSTODIET_WITNESS_KEYS: {error}") from None
+        return cls(list(settings.CUSTODIET_WITNESS_URLS), keys)
+
+    def cosign(self, head: Checkpoint) -> None:
+        for url in self.urls:
+            try:
+                store.witness(head, url, self.keys)
+            except store.WitnessRefused as error:
+                raise ReportError(f"the witness refused the checkpoint: {error}") from None
+
+
+def _no_progress(done: int, total: int, label: str) -> None:
+    pass
+
+
+def build(
+    agency: Agency,
+    period: Period,
+    directory: Path,
+    progress: Progress = _no_progress,
+    witnesses: Witnesses | None = None,
+) -> Built:
     """Write the bundle for `period` into `directory` (created; it must not hold one)."""
     zone = settings.TIME_ZONE
     today = timezone.localdate()
@@ -156,15 +209,18 @@ def build(agency: Agency, period: Period, directory: Path) -> Built:
         raise ReportError(f"{directory} is not empty: a bundle is written into a new folder")
     directory.mkdir(parents=True, exist_ok=True)
     head = store.checkpoint()
-    counted: Recount = recount(leaves(_entry_data(head.size)), period, agency.code, zone)
+    (witnesses or Witnesses.configured()).cosign(head)
+    data = _counting(_entry_data(head.size), head.size, "Recounting the ledger", progress)
+    counted: Recount = recount(leaves(data), period, agency.code, zone)
     if counted.problems:
         raise ReportError(
             "the ledger holds leaves a report cannot rest on (run `custodiet ledger verify`): "
             + "; ".join(counted.problems[:5])
         )
-    _write_entries(directory / "entries.jsonl.gz", head.size)
+    _write_entries(directory / "entries.jsonl.gz", head.size, progress)
     (directory / "checkpoint").write_text(store.cosigned_note(head))
     (directory / "log.vkey").write_text(store.signer().verifier.vkey + "\n")
+    progress(0, len(counted.reportable_ids), "Writing the written record")
     rows = _write_record(directory, agency, period, set(counted.reportable_ids))
     if rows != len(counted.reportable_ids):
         raise ReportError(
@@ -186,12 +242,32 @@ def build(agency: Agency, period: Period, directory: Path) -> Built:
         "attestation": None,
         "exceptions": counted.exceptions,
     }
-    text = json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+    text = report_text(report)
     (directory / "report.json").write_text(text, encoding="utf-8")
+    progress(0, 1, "Writing the PDF")
     (directory / "report.pdf").write_bytes(_pdf(agency, period, report))
     return Built(
         directory, report, hashlib.sha256(text.encode()).hexdigest(), head.cosignatures.exists()
     )
+
+
+def write_attestation(
+    agency: Agency, directory: Path, attestation: dict[str, Any] | None
+) -> dict[str, Any]:
+    """Write report.json and report.pdf again with the attestation (or, for a report sent
+    with its exceptions, as built), then bundle.tar.gz beside them: what is sent."""
+    report: dict[str, Any] = json.loads((directory / "report.json").read_text(encoding="utf-8"))
+    report["attestation"] = attestation
+    period = Period.parse(report["period"]["label"])
+    pdf = _pdf(agency, period, report)
+    for name, content in (("report.json", report_text(report).encode()), ("report.pdf", pdf)):
+        partial = directory / f".{name}.partial"
+        partial.write_bytes(content)
+        partial.replace(directory / name)
+    partial = directory / ".bundle.tar.gz.partial"
+    pack(directory, partial)
+    partial.replace(directory / SENT)
+    return report
 
 
 def pack(directory: Path, archive: Path) -> Path:

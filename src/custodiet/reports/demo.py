@@ -1,5 +1,7 @@
 """The demo's Governor's office: a witness that cosigns the demo log, and the demo agency's
-reports for the quarters of its last year, received, checked and summed up.
+reports for the quarters of its last year: built by the privacy officer, attested by the
+attester (the last quarter is left waiting for the attester, to try on its page),
+received, checked and summed up.
 
 Everything goes in a folder beside the demo's keys (`.demo/governor/`): the witness's key
 and database, `oversight.toml`, the bundles as the agency sent them (`sent/`), the
@@ -19,13 +21,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from custodiet import witness
-from custodiet.accounts.models import Agency
+from custodiet.accounts.models import Agency, Role
 from custodiet.ledger import store
 from custodiet.merkle.cosignature import Witness
-from custodiet.reports import bundle, received
+from custodiet.reports import actions, bundle, received
+from custodiet.reports.models import Attestation, Report
 from custodiet.reports.recount import Period
 
 YEAR = 2025
@@ -95,23 +99,47 @@ def run(folder: Path, agency: Agency) -> Office:
         return dataclasses.replace(_run(folder, agency), moved_aside=aside)
 
 
+def _report(agency: Agency, label: str, witnesses: bundle.Witnesses) -> Report:
+    """The demo agency's report for the quarter: built once, by the privacy officer."""
+    found = Report.objects.filter(agency=agency, period=label).order_by("-built_at").first()
+    if found is not None and Path(found.directory).is_dir():
+        return found
+    officer = get_user_model().objects.filter(membership__role=Role.PRIVACY_OFFICER).first()
+    return actions.build_report(agency, Period.parse(label), by=officer, witnesses=witnesses)
+
+
+def _attest(report: Report) -> Path | None:
+    """The attester attests the report (or sends it with its exceptions): the bundle to send."""
+    if not Attestation.objects.filter(report=report).exists():
+        attester = get_user_model().objects.filter(membership__role=Role.ATTESTER).first()
+        if attester is None:
+            return None
+        act = actions.attest if not report.exceptions else actions.send_with_exceptions
+        act(report, by=attester, name=attester.get_full_name(), title="Deputy director")
+    return actions.sent_archive(report)
+
+
 def _run(folder: Path, agency: Agency) -> Office:
     office = _setup(folder, agency)
     config = witness.Config.load(folder / "witness.toml")
     with _serving(config) as url:
+        store.witness(store.checkpoint(), url, [config.witness.verifier])
+        # Each report's checkpoint goes to the witness as it is built, as it does in a
+        # deployment that names its witness (CUSTODIET_WITNESS_URLS).
+        witnesses = bundle.Witnesses([url], [config.witness.verifier])
+        reports = {label: _report(agency, label, witnesses) for label in QUARTERS}
+        # The last quarter waits for the demo's attester, to be attested on its page.
+        archives = {label: _attest(reports[label]) for label in QUARTERS[:-1]}
+        # The log as the demo leaves it, builds and attestations included, cosigned.
         head = store.checkpoint()
         store.witness(head, url, [config.witness.verifier])
     accepted = []
-    for label in QUARTERS:
-        if (office.store / agency.code / label).is_dir():
+    for label, archive in archives.items():
+        if (office.store / agency.code / label).is_dir() or (
+            archive is not None and received.receive(office, archive).accepted
+        ):
             accepted.append(label)
-            continue
-        sent = folder / "sent" / label
-        bundle.build(agency, Period.parse(label), sent)
-        result = received.receive(office, bundle.pack(sent, sent.with_suffix(".tar.gz")))
-        if result.accepted:
-            accepted.append(label)
-    summary = folder / f"jbc-{QUARTERS[-1]}.xlsx"
-    received.write_summary(received.summary(office, Period.parse(QUARTERS[-1])), summary)
+    summary = folder / f"jbc-{QUARTERS[-2]}.xlsx"
+    received.write_summary(received.summary(office, Period.parse(QUARTERS[-2])), summary)
     call_command("ledger", "export", str(folder / "ledger-export"), stdout=io.StringIO())
     return Office(folder, accepted, summary, head.size)

@@ -8,8 +8,9 @@ database, and nothing accepted half.
    checkpoint, and a previously accepted checkpoint is a prefix of this log.
 3. `counts` and `record`: the counts recounted from the leaves equal the report's, and the
    written record has one row per reportable request and no other.
-4. `attestation`: present, with the statute's statement; or absent with the exceptions
-   listed, and those are the releases the leaves show.
+4. `attestation`: present, with the statute's statement and naming the SHA-256 of the
+   report as built (attestation null); or absent with the exceptions listed, and those
+   are the releases the leaves show. A report with no exception must be attested.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import binascii
 import csv
 import datetime as dt
 import gzip
+import hashlib
 import io
 import json
 import tarfile
@@ -219,6 +221,8 @@ def _verify(
 
 def read_report(path: Path) -> tuple[dict[str, Any], Period, str, str]:
     """report.json, checked for the shape the checks read; Unusable naming what is wrong."""
+    if not path.is_file():
+        raise Unusable(f"{path.parent}: the bundle has no report.json")
     try:
         report = json.loads(path.read_bytes()[: 16 << 20].decode("utf-8"))
     except (ValueError, RecursionError) as error:
@@ -329,6 +333,17 @@ def _record(folder: Path, reportable: list[str]) -> Check:
     return Check("record", False, "record.csv " + "; ".join(parts))
 
 
+def report_text(report: dict[str, Any]) -> str:
+    """report.json's exact text: the attestation names the SHA-256 of this text with the
+    attestation null, which the recipient recomputes the same way."""
+    return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+
+
+def sha256_as_built(report: dict[str, Any]) -> str:
+    """The SHA-256 of the report as it was before it was attested."""
+    return hashlib.sha256(report_text({**report, "attestation": None}).encode()).hexdigest()
+
+
 def _attestation(report: dict[str, Any], exceptions: list[dict[str, Any]]) -> Check:
     attestation = report.get("attestation")
     if attestation is not None:
@@ -342,10 +357,19 @@ def _attestation(report: dict[str, Any], exceptions: list[dict[str, Any]]) -> Ch
             return Check(
                 "attestation", False, "the attestation does not make the statute's statement"
             )
+        as_built = sha256_as_built(report)
+        if attestation.get("report_sha256") != as_built:
+            return Check(
+                "attestation",
+                False,
+                "the attestation does not name this report's SHA-256 "
+                f"({as_built} with the attestation left out): it was made for another report",
+            )
         return Check(
             "attestation",
             True,
-            f"attested by {attestation.get('name')}, {attestation.get('title')}",
+            f"attested by {attestation.get('name')}, {attestation.get('title')}, naming "
+            f"report SHA-256 {as_built[:16]}… (ledger entry {attestation.get('ledger_entry')})",
         )
     if report.get("exceptions") != exceptions:
         return Check(
@@ -353,10 +377,15 @@ def _attestation(report: dict[str, Any], exceptions: list[dict[str, Any]]) -> Ch
             False,
             f"not attested, and the exceptions listed are not the {len(exceptions)} the leaves show",
         )
+    if not exceptions:
+        return Check(
+            "attestation",
+            False,
+            "not attested, though the leaves show no exception: the agency's attester "
+            "attests the report before it is sent",
+        )
     return Check(
         "attestation",
         True,
-        f"not attested; {len(exceptions)} exception(s) listed, as the leaves show"
-        if exceptions
-        else "not yet attested; the leaves show no exception",
+        f"not attested; {len(exceptions)} exception(s) listed, as the leaves show",
     )

@@ -87,10 +87,13 @@ def healthz(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    # Staff who work cases start the day at their queue; everyone else at the explorer.
+    # Staff who work cases start the day at their queue, the Governor's office at the
+    # reports it received; everyone else at the explorer.
     membership = getattr(request.user, "membership", None)
     if membership is not None and membership.can_see_cases:
         return redirect("cases")
+    if membership is not None and membership.can_oversee:
+        return redirect("oversight")
     return redirect("explorer")
 
 

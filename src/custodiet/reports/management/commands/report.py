@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -9,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from custodiet.accounts.models import Agency
 from custodiet.ledger.store import LedgerError
-from custodiet.reports import bundle
+from custodiet.reports import actions, bundle
 from custodiet.reports.recount import Period, PeriodError
 
 
@@ -43,23 +44,29 @@ class Command(BaseCommand):
         agency = self._agency(options["agency"])
         out: Path = options["out"] or Path(f"report-{agency.code}-{period.label}")
         try:
-            built = bundle.build(agency, period, out)
+            built = actions.build_report(agency, period, directory=out)
         except (bundle.ReportError, LedgerError) as exc:
             raise CommandError(str(exc), returncode=2) from None
-        counts = built.report["counts"]
+        report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+        counts = report["counts"]
         self.stdout.write(
             f"{out}: {period.label} for {agency.name}, {counts['requests']:,} reportable "
             f"requests ({', '.join(f'{k} {v:,}' for k, v in counts['final_status'].items())}); "
-            f"{len(built.report['exceptions'])} exception(s); log size {built.report['log']['size']:,}"
+            f"{built.exceptions} exception(s); log size {built.log_size:,}"
         )
         self.stdout.write(f"report.json SHA-256 {built.sha256}")
         self.stdout.write(f"asked for by: {bundle.required(period)}")
+        self.stdout.write(
+            f"the agency's attester reads it in full and attests it on its page (/reports/{built.pk}/); "
+            "the bundle to send is then written beside it as bundle.tar.gz"
+        )
         if not built.witnessed:
             self.stderr.write(
                 "its checkpoint carries no witness's cosignature, so the Governor's office will "
                 "refuse it: run `custodiet ledger checkpoint --witness URL` and build again"
             )
         if options["tar"]:
+            # As built, not yet attested: for checking it before the attester does.
             archive = bundle.pack(out, out.with_name(out.name + ".tar.gz"))
             self.stdout.write(f"{archive}")
 

@@ -77,6 +77,8 @@ class Command(BaseCommand):
             f"{governor.cosigned_size:,} entries; it accepted the reports for "
             f"{', '.join(governor.accepted) or 'no quarter'}; Joint Budget Committee summary: "
             f"{governor.summary.name}.",
+            f"Sign in as governor to read them at {DEMO_URL}oversight/ and to receive the "
+            "next bundle there.",
         ]
         if governor.moved_aside is not None:
             lines += [
