@@ -16,6 +16,7 @@ import hashlib
 import io
 import json
 import re
+import tarfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +42,7 @@ from custodiet.merkle.note import Verifier
 from custodiet.reports import actions as report_actions
 from custodiet.reports import oversight, report_urls
 from custodiet.reports.bundle import report_text
+from custodiet.reports.bundle_files import FILES
 from custodiet.reports.models import Attestation, Report
 from ledger.witnessing import running_witness
 from web.test_browser import (  # noqa: F401
@@ -587,6 +589,102 @@ def test_with_two_factor_required_the_attester_gives_a_current_code(
     assert response.status_code == 302
     assert Attestation.objects.get().kind == Attestation.Kind.ATTESTED
     assert len(_leaves("report.attested")) == 1
+
+
+def _built_with_the_command(folder: Path) -> Report:
+    call_command(
+        "report",
+        "build",
+        "--period",
+        "2025-Q3",
+        "--agency",
+        "CO-DOR-DMV",
+        "--out",
+        str(folder),
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+    )
+    return Report.objects.latest("id")
+
+
+def test_a_build_the_period_was_built_again_since_cannot_be_attested(
+    quarter, attester_client, tmp_path
+):
+    # An old tab of the first build: the newer one may list an exception the first lacks.
+    older = _built_with_the_command(tmp_path / "first")
+    newer = _built_with_the_command(tmp_path / "second")
+    entries = store.size()
+
+    page = attester_client.get(reverse("report", args=[older.pk]))
+    assert 'name="read_in_full"' not in pages.html(page)
+    assert "2025-Q3 was built again since" in pages.text(page)
+    response = _attest(attester_client, older)
+    assert response.status_code == 200
+    assert "2025-Q3 was built again since: attest its latest build" in pages.text(response)
+    assert not Attestation.objects.exists()
+    assert store.size() == entries
+
+    assert _attest(attester_client, newer).status_code == 302
+    assert Attestation.objects.get().report == newer
+
+
+def test_a_report_whose_file_is_not_the_one_built_cannot_be_attested(report, attester_client):
+    # What the page shows the attester is read from the folder: it must be what the
+    # attestation names.
+    path = Path(report.directory) / "report.json"
+    content = json.loads(path.read_text(encoding="utf-8"))
+    content["counts"]["requests"] += 1
+    path.write_text(report_text(content), encoding="utf-8")
+    entries = store.size()
+
+    response = _attest(attester_client, report)
+
+    assert response.status_code == 200
+    assert "report.json in its folder is not the report as built" in pages.text(response)
+    assert not Attestation.objects.exists()
+    assert store.size() == entries
+
+
+def test_the_bundle_is_not_written_again_from_a_report_json_changed_since(
+    report, attester, officer
+):
+    report_actions.attest(report, by=attester, name="Example Attester", title="Attester")
+    folder = Path(report.directory)
+    (folder / "bundle.tar.gz").unlink()  # the process stopped before it was written
+    content = json.loads((folder / "report.json").read_text(encoding="utf-8"))
+    content["counts"]["requests"] += 1
+    (folder / "report.json").write_text(report_text(content), encoding="utf-8")
+
+    response = officer.get(reverse("report-bundle", args=[report.pk]))
+
+    assert response.status_code == 403
+    assert "is not the report as built" in pages.text(response)
+    assert not (folder / "bundle.tar.gz").exists()
+
+
+def test_two_writers_of_the_sent_bundle_at_once_each_write_it_whole(report, attester, monkeypatch):
+    attestation = report_actions.attest(
+        report, by=attester, name="Example Attester", title="Attester"
+    )
+    folder = Path(report.directory)
+    (folder / "bundle.tar.gz").unlink()
+    real_add = tarfile.TarFile.add
+    interrupted: list[str] = []
+
+    def add(self: tarfile.TarFile, name: Any, *args: Any, **kwargs: Any) -> None:
+        if not interrupted:
+            # A second download writes the archive while the first is packing it.
+            interrupted.append(str(name))
+            report_actions.write_files(attestation)
+        real_add(self, name, *args, **kwargs)
+
+    monkeypatch.setattr(tarfile.TarFile, "add", add)
+    report_actions.write_files(attestation)
+
+    assert interrupted
+    with tarfile.open(folder / "bundle.tar.gz", "r:gz") as tar:
+        assert sorted(tar.getnames()) == sorted(FILES)
+    assert not [p.name for p in folder.iterdir() if p.name.endswith(".partial")]
 
 
 # A report with an exception ---------------------------------------------------------------

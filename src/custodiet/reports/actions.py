@@ -10,6 +10,7 @@ with them listed; a report is attested or sent once.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from custodiet.ledger import store
 from custodiet.records.models import Event
 from custodiet.reports import bundle
 from custodiet.reports.models import Attestation, Report
-from custodiet.reports.oversight import STATEMENT
+from custodiet.reports.oversight import STATEMENT, sha256_as_built
 from custodiet.reports.recount import Period
 
 
@@ -110,6 +111,27 @@ def _record(report: Report, kind: str, *, by: Any, name: str, title: str) -> Att
         ) from None
 
 
+def superseded_by(report: Report) -> Report | None:
+    """The latest build of the report's period, if it is not this one: a newer build may
+    count what this one could not (a release recorded since), so only the latest is attested."""
+    latest = (
+        Report.objects.filter(agency_id=report.agency_id, period=report.period)
+        .order_by("-built_at", "-id")
+        .first()
+    )
+    return latest if latest is not None and latest.pk != report.pk else None
+
+
+def _on_disk(report: Report) -> str | None:
+    """The SHA-256, as built, of the report.json in the report's folder: what its page
+    showed the attester, and what the bundle sent will carry."""
+    try:
+        content = json.loads((Path(report.directory) / "report.json").read_text(encoding="utf-8"))
+        return sha256_as_built(content)
+    except (OSError, ValueError, TypeError):
+        return None
+
+
 def _check(report: Report, by: Any, name: str, title: str) -> None:
     membership = getattr(by, "membership", None)
     if membership is None or not membership.can_attest or membership.agency_id != report.agency_id:
@@ -118,6 +140,13 @@ def _check(report: Report, by: Any, name: str, title: str) -> None:
         raise AttestError(f"{report.period} was attested or sent already")
     if not name.strip() or not title.strip():
         raise AttestError("the attestation names who attests and their title")
+    if superseded_by(report) is not None:
+        raise AttestError(f"{report.period} was built again since: attest its latest build")
+    if _on_disk(report) != report.sha256:
+        raise AttestError(
+            "report.json in its folder is not the report as built (SHA-256 "
+            f"{report.sha256}): build the report again"
+        )
 
 
 def attest(report: Report, *, by: Any, name: str, title: str) -> Attestation:
@@ -171,7 +200,9 @@ def write_files(attestation: Attestation) -> Path:
     """Write the bundle as sent (idempotent: run again if the process stopped half-way)."""
     report = attestation.report
     directory = Path(report.directory)
-    bundle.write_attestation(report.agency, directory, attestation_json(attestation))
+    bundle.write_attestation(
+        report.agency, directory, attestation_json(attestation), sha256=report.sha256
+    )
     return directory / bundle.SENT
 
 

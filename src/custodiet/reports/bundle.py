@@ -23,7 +23,9 @@ import csv
 import gzip
 import hashlib
 import json
+import os
 import tarfile
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,7 +48,7 @@ from custodiet.reports import exports
 from custodiet.reports.bundle_files import FILES
 from custodiet.reports.charts import stacked_bars
 from custodiet.reports.log import count
-from custodiet.reports.oversight import report_text
+from custodiet.reports.oversight import report_text, sha256_as_built
 from custodiet.reports.recount import Period, Recount, leaves, recount
 
 BUNDLE_VERSION = 1
@@ -251,22 +253,38 @@ def build(
     )
 
 
+def _replace(path: Path, write: Callable[[Path], object]) -> None:
+    """Write `path` whole or not at all: into a file of this writer's own beside it (two
+    writers at once, the attestation and a download writing the bundle again, never share
+    one), flushed to disk, then renamed over it."""
+    partial = path.with_name(f".{path.name}.{uuid.uuid4().hex}.partial")
+    try:
+        write(partial)
+        with partial.open("rb") as written:
+            os.fsync(written.fileno())
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
 def write_attestation(
-    agency: Agency, directory: Path, attestation: dict[str, Any] | None
+    agency: Agency, directory: Path, attestation: dict[str, Any] | None, *, sha256: str
 ) -> dict[str, Any]:
     """Write report.json and report.pdf again with the attestation (or, for a report sent
-    with its exceptions, as built), then bundle.tar.gz beside them: what is sent."""
+    with its exceptions, as built), then bundle.tar.gz beside them: what is sent. Refused
+    unless the folder's report.json is the report as built, whose SHA-256 is `sha256`."""
     report: dict[str, Any] = json.loads((directory / "report.json").read_text(encoding="utf-8"))
+    if sha256_as_built(report) != sha256:
+        raise ReportError(
+            f"{directory / 'report.json'} is not the report as built (SHA-256 {sha256}): "
+            "it was changed since, and is not sent"
+        )
     report["attestation"] = attestation
     period = Period.parse(report["period"]["label"])
     pdf = _pdf(agency, period, report)
     for name, content in (("report.json", report_text(report).encode()), ("report.pdf", pdf)):
-        partial = directory / f".{name}.partial"
-        partial.write_bytes(content)
-        partial.replace(directory / name)
-    partial = directory / ".bundle.tar.gz.partial"
-    pack(directory, partial)
-    partial.replace(directory / SENT)
+        _replace(directory / name, lambda partial, content=content: partial.write_bytes(content))
+    _replace(directory / SENT, lambda partial: pack(directory, partial))
     return report
 
 

@@ -67,35 +67,38 @@ def _requests(n: int) -> str:
     return f"{n:,} request{'s' if n != 1 else ''}"
 
 
+def _bar(row: transparency.Row) -> tuple[charts.Bar | None, str]:
+    """A quarter's bar for all agencies, if its total is shown, and its words."""
+    assert row.figures is not None
+    total = row.figures[transparency.REQUESTS].value
+    if total is None:
+        return None, f"{row.period}, its total not shown"
+    drawn = {s: n for s in STATUSES if (n := row.figures[s].value) is not None}
+    drawn["withheld"] = total - sum(drawn.values())
+    parts = [f"{n:,} {status}" for status, n in drawn.items() if n and status != "withheld"]
+    if drawn["withheld"]:
+        parts.append(f"{drawn['withheld']:,} whose status is not shown")
+    summary = _requests(total) + (f" ({', '.join(parts)})" if parts else "")
+    bar = charts.Bar(
+        id=f"transparency-{row.period}",
+        label=row.period,
+        title=f"{row.period}: {summary}",
+        values=drawn,
+    )
+    return bar, f"{row.period}, {summary}"
+
+
 def chart(table: transparency.Table) -> str:
-    """Bars by quarter for all agencies, by final status, drawn from published figures only:
-    a status not shown is drawn with the others not shown, as what the quarter's total
-    leaves (already a sum of two or more figures not shown, never one). A quarter whose
-    total is not shown is not drawn."""
-    bars, described = [], []
-    for row in table.rows:
-        if row.agency != transparency.ALL or row.is_year or row.figures is None:
-            continue
-        total = row.figures[transparency.REQUESTS].value
-        if total is None:
-            described.append(f"{row.period}, total not shown")
-            continue
-        values = {s: row.figures[s].value for s in STATUSES if row.figures[s].value is not None}
-        shown = {s: n for s, n in values.items() if n is not None}
-        shown["withheld"] = total - sum(shown.values())
-        parts = [f"{n:,} {s}" for s, n in shown.items() if n and s != "withheld"]
-        if shown["withheld"]:
-            parts.append(f"{shown['withheld']:,} whose status is not shown")
-        words = _requests(total) + (f" ({', '.join(parts)})" if parts else "")
-        described.append(f"{row.period}, {words}")
-        bars.append(
-            charts.Bar(
-                id=f"transparency-{row.period}",
-                label=row.period,
-                title=f"{row.period}: {words}",
-                values=shown,
-            )
-        )
+    """Bars by quarter for all agencies, by final status, drawn from the figures shown only.
+    The statuses not shown are drawn together, as what the quarter's total leaves: a sum of
+    two or more figures not shown, which the table's own subtraction gives, never one of
+    them. A quarter whose total is not shown is not drawn."""
+    quarters = [
+        _bar(row)
+        for row in table.rows
+        if row.agency == transparency.ALL and not row.is_year and row.figures is not None
+    ]
+    bars = [bar for bar, _ in quarters if bar is not None]
     if not bars:
         return ""
     return charts.stacked_bars(
@@ -105,8 +108,8 @@ def chart(table: transparency.Table) -> str:
         title=f"Requests by quarter and final status, all agencies, {table.year}",
         description=(
             "Vertical stacked bars, one per quarter, by final status: "
-            + "; ".join(described)
-            + ". The tables below give every figure."
+            + "; ".join(words for _, words in quarters)
+            + ". The tables below give the figures."
         ),
         value_label="Requests",
     )
@@ -117,7 +120,7 @@ def report(request: HttpRequest) -> HttpResponse:
     context, status = _asked(request)
     table = context.get("table")
     if table is not None:
-        context["chart"] = "" if table.withheld_all else chart(table)
+        context["chart"] = chart(table)
         context["other_years"] = [y for y in context["years"] if y != table.year]
     return render(request, "reports/transparency.html", context, status=status)
 
@@ -129,7 +132,9 @@ def report_csv(request: HttpRequest) -> HttpResponse:
     if table is None:
         why = context.get("problem") or context["unpublished"]
         return HttpResponse(
-            why + "\n", content_type="text/plain; charset=utf-8", status=status if status != 200 else 404
+            why + "\n",
+            content_type="text/plain; charset=utf-8",
+            status=status if status != 200 else 404,
         )
     response = HttpResponse(transparency.csv_text(table), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="transparency-{table.year}.csv"'

@@ -21,6 +21,7 @@ Budget Committee.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import shutil
 import tempfile
@@ -95,7 +96,20 @@ class Received:
 def receive(office: Office, bundle: Path) -> Received:
     """Check the bundle and keep it if every check passes; Unusable if it cannot be read.
 
-    An archive is unpacked once: the files checked are the files kept."""
+    An archive is unpacked once: the files checked are the files kept. Bundles are taken
+    in one at a time, whoever sends them (the pages' job or the command line): each is
+    checked against the checkpoint last accepted, and two checked at once could both
+    extend it and fork what is kept."""
+    office.store.mkdir(parents=True, exist_ok=True)
+    with (office.store / ".receiving.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            return _receive(office, bundle)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _receive(office: Office, bundle: Path) -> Received:
     with tempfile.TemporaryDirectory(prefix="custodiet-received-") as folder:
         source = oversight.unpack(bundle, Path(folder)) if bundle.is_file() else bundle
         if not source.is_dir():

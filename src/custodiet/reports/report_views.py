@@ -204,9 +204,14 @@ def _detail(
     request: HttpRequest, report: Report, membership: Membership, form: Any
 ) -> HttpResponse:
     directory = Path(report.directory)
+    if not (directory / "report.json").is_file() or not (directory / "record.csv").is_file():
+        # The folder was moved or removed: the row stays (it is in the ledger), the page
+        # cannot show what is not there.
+        raise Http404(f"the files of report {report.pk} are no longer in {directory}")
     content = json.loads((directory / "report.json").read_text(encoding="utf-8"))
     rows = _record_rows(report)
     attestation = Attestation.objects.filter(report=report).select_related("by").first()
+    superseded = None if attestation else actions.superseded_by(report)
     counts = content["counts"]
     tables = [
         (caption, [(key, counts[field][key]) for key in counts[field]])
@@ -238,6 +243,7 @@ def _detail(
                 for row in rows
             ],
             "attestation": attestation,
+            "superseded": superseded,
             "form": form,
             "statement": STATEMENT,
             "duty": bundle.required(Period.parse(report.period)),
@@ -251,7 +257,11 @@ def report_page(request: HttpRequest, report_id: int) -> HttpResponse:
     membership = _membership(request)
     report = _report(membership, report_id)
     form = None
-    if membership.can_attest and not Attestation.objects.filter(report=report).exists():
+    if (
+        membership.can_attest
+        and not Attestation.objects.filter(report=report).exists()
+        and actions.superseded_by(report) is None
+    ):
         user = request.user
         name = user.get_full_name() if hasattr(user, "get_full_name") else ""
         form = AttestForm(user=user, initial={"name": name or user.get_username()})
@@ -321,7 +331,10 @@ def report_record(request: HttpRequest, report_id: int) -> HttpResponse:
 def report_bundle(request: HttpRequest, report_id: int) -> HttpResponse:
     """The bundle as sent: only once it is attested or sent with its exceptions."""
     report = _report(_membership(request), report_id)
-    archive = actions.sent_archive(report)
+    try:
+        archive = actions.sent_archive(report)
+    except bundle.ReportError as error:
+        raise PermissionDenied(f"the bundle cannot be sent: {error}") from None
     if archive is None:
         raise PermissionDenied("the report is sent once its attester has attested it")
     return FileResponse(

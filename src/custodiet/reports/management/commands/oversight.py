@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from custodiet.merkle.cosignature import WitnessVerifier
 from custodiet.merkle.note import Verifier
-from custodiet.reports import oversight, received
+from custodiet.reports import oversight, received, transparency
 from custodiet.reports.recount import Period, PeriodError
 
 
@@ -61,12 +62,21 @@ class Command(BaseCommand):
         summarise.add_argument("--quarter", required=True, metavar="YYYY-QN")
         summarise.add_argument("--config", type=Path, required=True, metavar="oversight.toml")
         summarise.add_argument("--out", type=Path, required=True, metavar="FILE.csv|FILE.xlsx")
+        public = actions.add_parser(
+            "transparency",
+            help="the public transparency report of a year as CSV, small counts withheld",
+        )
+        public.add_argument("--year", required=True, metavar="YYYY")
+        public.add_argument("--config", type=Path, required=True, metavar="oversight.toml")
+        public.add_argument("--out", type=Path, required=True, metavar="FILE.csv")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "receive":
             return self._receive(options["bundle"], options["config"])
         if options["action"] == "summary":
             return self._summary(options["quarter"], options["config"], options["out"])
+        if options["action"] == "transparency":
+            return self._transparency(options["year"], options["config"], options["out"])
         try:
             key = Verifier.from_vkey(_text(options["log_key"]))
         except ValueError as exc:
@@ -123,3 +133,15 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{out}: {reported} of {len(office.agencies)} agencies reported {quarter}"
         )
+
+    def _transparency(self, year: str, config: Path, out: Path) -> None:
+        office = self._office(config)
+        try:
+            table = transparency.build(
+                office, transparency.parse_year(year), settings.CUSTODIET_PUBLIC_MIN_COUNT
+            )
+        except transparency.TransparencyError as exc:
+            raise CommandError(str(exc), returncode=2) from None
+        out.write_text(transparency.csv_text(table), encoding="utf-8")
+        reported = sum(1 for row in table.rows if row.checkpoint is not None)
+        self.stdout.write(f"{out}: {table.year}, {reported} accepted quarterly reports")
