@@ -54,10 +54,17 @@ browser:
 .demo/secret-key .demo/pii-hash-key:
 	mkdir -p .demo && umask 077 && $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
 
-demo: install assets .demo/secret-key .demo/pii-hash-key
+# What the demo runs with, for the README's commands in another terminal: `. .demo/env`
+# in the project folder (its paths are relative to it).
+.demo/env: Makefile
+	mkdir -p .demo
+	{ printf 'export %s\n' $(DEMO_ENV); printf 'export PATH="%s:$$PATH"\n' "$(abspath $(BIN))"; } > $@
+
+demo: install assets .demo/secret-key .demo/pii-hash-key .demo/env
 	$(DEMO_ENV) $(BIN)/custodiet migrate --no-input
 	$(DEMO_ENV) $(BIN)/custodiet collectstatic --no-input --verbosity 0
 	$(DEMO_ENV) $(BIN)/custodiet demo
+	@echo "For the README's commands, in another terminal in this folder: . .demo/env"
 	$(DEMO_ENV) $(BIN)/custodiet runserver 127.0.0.1:8000
 
 test: install assets test-assets browser

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 SHARED = Path(os.environ.get("CUSTODIET_SHARED", Path(__file__).resolve().parents[2] / "shared"))
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+SECRET_KEY, PII_HASH_KEY = "CUSTODIET_SECRET_KEY", "CUSTODIET_PII_HASH_KEY"
 GOOD = {
     "received_at": "2022-03-14T10:00:00-06:00",
     "requester": {"organization": "Denver Police Department", "level": "local"},
@@ -190,3 +192,119 @@ def test_a_reader_that_stops_early_gets_no_traceback():
     )
     assert shown.stdout.startswith("Colorado (us-co)")
     assert "Traceback" not in shown.stderr and "BrokenPipe" not in shown.stderr
+
+
+# --- Settings as a new user's shell has them: none of Custodiet's ---------------------------
+
+
+def bare(*args: str, cwd: Path, **settings: str) -> subprocess.CompletedProcess[str]:
+    """`custodiet ARGS` with no CUSTODIET_ variable but `settings`, in the folder `cwd`."""
+    kept = {name: os.environ[name] for name in ("HOME", "LANG", "PATH") if name in os.environ}
+    return subprocess.run(
+        [sys.executable, "-m", "custodiet", *args],
+        env={**kept, **settings},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def not_set(command: str, name: str) -> str:
+    return (
+        f"custodiet {command}: {name} is not set: set it, or {name}_FILE to a file holding it "
+        "(after `make demo`: . .demo/env)"
+    )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("evaluate", str(EXAMPLES / "request.json")),
+        ("classify", str(EXAMPLES / "warrant.pdf")),
+        ("policy", "show", "us-co", "--as-of", "2020-08-01"),
+        ("scan", str(EXAMPLES / "querylogs" / "switch-2025.csv"), "--summary"),
+        ("scan", "--show-layout", str(EXAMPLES / "querylogs" / "release.xlsx")),
+        ("ledger", "verify", "--help"),
+    ],
+    ids=["evaluate", "classify", "policy-show", "scan", "scan-show-layout", "help"],
+)
+def test_commands_that_need_no_secret_run_without_any(args: tuple[str, ...], tmp_path) -> None:
+    result = bare(*args, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "CUSTODIET_" not in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "command", "names"),
+    [
+        (("runserver",), "runserver", (SECRET_KEY, PII_HASH_KEY)),
+        (("migrate",), "migrate", (SECRET_KEY, PII_HASH_KEY)),
+        (("ledger", "verify"), "ledger verify", (PII_HASH_KEY,)),
+        (("requests", "import", "requests.jsonl"), "requests import", (PII_HASH_KEY,)),
+        (("scan", "log.csv", "--import"), "scan", (PII_HASH_KEY,)),
+        (("demo",), "demo", (PII_HASH_KEY,)),
+    ],
+)
+def test_a_command_that_needs_a_secret_names_each_missing_one_on_a_line_of_its_own(
+    args: tuple[str, ...], command: str, names: tuple[str, ...], tmp_path
+) -> None:
+    result = bare(*args, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [not_set(command, name) for name in names]
+
+
+def test_only_the_secret_that_is_missing_is_named(tmp_path) -> None:
+    result = bare("runserver", cwd=tmp_path, CUSTODIET_PII_HASH_KEY="a key")
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [not_set("runserver", SECRET_KEY)]
+
+
+def test_a_secret_file_that_cannot_be_read_is_one_line_naming_it(tmp_path) -> None:
+    result = bare("ledger", "verify", cwd=tmp_path, CUSTODIET_PII_HASH_KEY_FILE="nowhere/key")
+    assert result.returncode == 2
+    [line] = result.stderr.splitlines()
+    assert line.startswith("custodiet ledger verify: CUSTODIET_PII_HASH_KEY_FILE=nowhere/key: ")
+
+
+def test_a_bad_setting_is_one_line_naming_it(tmp_path) -> None:
+    log = str(EXAMPLES / "querylogs" / "vendor.csv")
+    result = bare("scan", log, cwd=tmp_path, CUSTODIET_LOGIN_ATTEMPTS="five")
+    assert result.returncode == 2
+    assert (
+        result.stderr == "custodiet scan: CUSTODIET_LOGIN_ATTEMPTS='five': must be a whole number\n"
+    )
+
+
+def test_the_web_server_refuses_to_start_without_its_secrets(tmp_path) -> None:
+    kept = {name: os.environ[name] for name in ("HOME", "LANG", "PATH") if name in os.environ}
+
+    def load(**settings: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-c", "import custodiet.wsgi"],
+            env={**kept, **settings},
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    refused = load(CUSTODIET_PII_HASH_KEY="a key")
+    assert refused.returncode != 0
+    assert "ImproperlyConfigured: CUSTODIET_SECRET_KEY is not set" in refused.stderr
+    started = load(CUSTODIET_SECRET_KEY="a secret key", CUSTODIET_PII_HASH_KEY="a key")
+    assert started.returncode == 0, started.stderr
+
+
+def test_the_ledger_makes_no_leaf_without_its_key(settings) -> None:
+    from django.core.exceptions import ImproperlyConfigured
+
+    from custodiet.ledger import store
+
+    settings.CUSTODIET_PII_HASH_KEY = b""
+    with pytest.raises(ImproperlyConfigured, match=PII_HASH_KEY):
+        store.pii_hash_key()

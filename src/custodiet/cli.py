@@ -2,7 +2,8 @@
 
 `evaluate`, `scenarios`, `policy` and `classify` need no database and do not start
 Django, so they run anywhere the package is installed. Any other subcommand (`migrate`,
-`runserver`, `createsuperuser`, ...) is handed to Django with Custodiet's settings.
+`runserver`, `createsuperuser`, ...) is handed to Django with Custodiet's settings, once
+the secrets it needs are known to be set: a missing one is named on a line of its own.
 """
 
 from __future__ import annotations
@@ -32,6 +33,27 @@ from custodiet.policy.packs import (
 
 OWN_COMMANDS = ("evaluate", "scenarios", "policy", "classify", "witness")
 DEFAULT_PACK = "us-co"
+
+# The secrets each management command reads, by command and subcommand. The PII hash key
+# makes ledger leaves and recomputes them: whatever records an event or verifies the log
+# needs it. Django's secret key signs what the web application hands out (sessions,
+# password-reset links), which none of these commands does. A command not listed here
+# (runserver, shell, migrate, Django's own) needs both: the server never starts without them.
+PII_HASH_KEY = ("CUSTODIET_PII_HASH_KEY",)
+BOTH_SECRETS = ("CUSTODIET_SECRET_KEY", *PII_HASH_KEY)
+SECRETS_NEEDED: dict[str, tuple[str, ...] | dict[str, tuple[str, ...]]] = {
+    "help": (),
+    "version": (),
+    "--version": (),
+    "scan": (),  # with --import, the PII hash key (_secrets_needed)
+    "oversight": (),  # the Governor's office's: bundles and its own folder, no agency secret
+    "ledger": {"keygen": (), "checkpoint": (), "prove": (), "export": (), "verify": PII_HASH_KEY},
+    "requests": {"import": PII_HASH_KEY, "export": ()},
+    "job": {"list": (), "run": PII_HASH_KEY},
+    "report": PII_HASH_KEY,
+    "reminders": PII_HASH_KEY,
+    "demo": PII_HASH_KEY,
+}
 
 
 def _date(value: str) -> dt.date:
@@ -408,6 +430,52 @@ def main(argv: Sequence[str] | None = None) -> None:
             status = 0
         sys.exit(status)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "custodiet.settings")
+    sys.exit(run_django(argv))
+
+
+def _command_name(argv: Sequence[str]) -> str:
+    """`ledger verify` for a command with subcommands, else the command: for messages."""
+    needed = SECRETS_NEEDED.get(argv[0])
+    if isinstance(needed, dict) and len(argv) > 1 and argv[1] in needed:
+        return f"{argv[0]} {argv[1]}"
+    return argv[0]
+
+
+def _secrets_needed(argv: Sequence[str]) -> tuple[str, ...]:
+    command, rest = argv[0], argv[1:]
+    if "-h" in rest or "--help" in rest:
+        return ()
+    if command == "scan" and "--import" in rest:
+        return PII_HASH_KEY
+    needed = SECRETS_NEEDED.get(command, BOTH_SECRETS)
+    if isinstance(needed, dict):
+        return needed.get(rest[0], BOTH_SECRETS) if rest else ()
+    return needed
+
+
+def run_django(argv: Sequence[str], err: TextIO = sys.stderr) -> int:
+    """Run a management command; a setting that is bad or missing is one line naming it
+    (exit 2), never a traceback (unless --traceback asks for one)."""
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["custodiet", *argv])
+    name = _command_name(argv)
+    try:
+        missing = getattr(settings, "CUSTODIET_MISSING_SECRETS", {})
+    except ImproperlyConfigured as exc:
+        err.write(f"custodiet {name}: {exc}\n")
+        return 2
+    lines = [missing[secret] for secret in _secrets_needed(argv) if secret in missing]
+    for line in lines:
+        err.write(f"custodiet {name}: {line}\n")
+    if lines:
+        return 2
+    try:
+        execute_from_command_line(["custodiet", *argv])
+    except ImproperlyConfigured as exc:
+        if "--traceback" in argv:
+            raise
+        err.write(f"custodiet {name}: {exc}\n")
+        return 2
+    return 0

@@ -3,6 +3,10 @@
 Safe defaults for development (SQLite beside the project, DEBUG on only when asked);
 strict parsers that stop the process on a bad value rather than run misconfigured.
 Secrets may come from a file named by `<NAME>_FILE` (container and systemd credentials).
+A missing secret does not stop the settings from loading, so that commands that need none
+(`custodiet scan` without `--import`) run without them; it is listed in
+CUSTODIET_MISSING_SECRETS, and the web server (`custodiet.wsgi`) and every command that
+needs one (`custodiet.cli`) refuse to start while it is missing, naming it.
 """
 
 from __future__ import annotations
@@ -69,14 +73,29 @@ def envlist(name: str, default: str) -> list[str]:
 
 
 DEBUG = envbool("CUSTODIET_DEBUG", "false")
-SECRET_KEY = env("CUSTODIET_SECRET_KEY")
-if not SECRET_KEY:
-    if not DEBUG and not envbool("CUSTODIET_INSECURE_DEV_KEY", "false"):
-        raise ImproperlyConfigured(
-            "CUSTODIET_SECRET_KEY (or CUSTODIET_SECRET_KEY_FILE) must be set; for local "
-            "development set CUSTODIET_DEBUG=true or CUSTODIET_INSECURE_DEV_KEY=true"
-        )
-    SECRET_KEY = "development-only-key-never-used-in-production"  # noqa: S105
+# Fixed stand-ins for the secrets, only when asked for (tests, local development).
+_DEVELOPMENT_KEYS = DEBUG or envbool("CUSTODIET_INSECURE_DEV_KEY", "false")
+# Each secret that is not set, with the one line that says so and how to set it.
+CUSTODIET_MISSING_SECRETS: dict[str, str] = {}
+
+
+def secret(name: str, development: str) -> str:
+    """The secret `name` (or the file `name_FILE` names); the stand-in `development` when
+    development keys were asked for; else "", with `name` listed as missing."""
+    value = env(name)
+    if value:
+        return value
+    if _DEVELOPMENT_KEYS:
+        return development
+    CUSTODIET_MISSING_SECRETS[name] = (
+        f"{name} is not set: set it, or {name}_FILE to a file holding it "
+        "(after `make demo`: . .demo/env)"
+    )
+    return ""
+
+
+# Empty when missing: Django then refuses any use of it (signing a session, say).
+SECRET_KEY = secret("CUSTODIET_SECRET_KEY", "development-only-key-never-used-in-production")
 
 ALLOWED_HOSTS = envlist("CUSTODIET_ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = envlist("CUSTODIET_CSRF_TRUSTED_ORIGINS", "")
@@ -275,14 +294,8 @@ EMAIL_TIMEOUT = envint("CUSTODIET_EMAIL_TIMEOUT", "20")
 # data in ledger leaves. Changing the hash key makes old leaves unverifiable: keep it.
 CUSTODIET_LOG_KEY_FILE = Path(env("CUSTODIET_LOG_KEY_FILE", str(PROJECT_DIR / "custodiet-log.key")))
 CUSTODIET_LOG_ORIGIN = env("CUSTODIET_LOG_ORIGIN", "custodiet.invalid/ledger")
-_pii_hash_key = env("CUSTODIET_PII_HASH_KEY")
-if not _pii_hash_key:
-    if not DEBUG and not envbool("CUSTODIET_INSECURE_DEV_KEY", "false"):
-        raise ImproperlyConfigured(
-            "CUSTODIET_PII_HASH_KEY (or CUSTODIET_PII_HASH_KEY_FILE) must be set"
-        )
-    _pii_hash_key = "development-only-pii-hash-key"
-CUSTODIET_PII_HASH_KEY = _pii_hash_key.encode()
+# Empty when missing: the ledger then refuses to make a leaf (custodiet.ledger.store).
+CUSTODIET_PII_HASH_KEY = secret("CUSTODIET_PII_HASH_KEY", "development-only-pii-hash-key").encode()
 
 # Reports: where the agency keeps the bundles it builds for the Governor's office; the
 # office's own configuration (oversight.toml: its store of accepted reports, trusted

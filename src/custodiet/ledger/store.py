@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 from django.db.models import Max, Q
 
@@ -47,6 +48,18 @@ class LedgerError(Exception):
     """The ledger cannot do what was asked (no key, a size beyond the log, ...)."""
 
 
+def pii_hash_key() -> bytes:
+    """The key of the leaves' keyed hashes. Settings load without it (for the commands that
+    need none); a leaf made or checked with no key could never be verified again."""
+    key: bytes = settings.CUSTODIET_PII_HASH_KEY
+    if not key:
+        name = "CUSTODIET_PII_HASH_KEY"
+        raise ImproperlyConfigured(
+            getattr(settings, "CUSTODIET_MISSING_SECRETS", {}).get(name, f"{name} is not set")
+        )
+    return key
+
+
 def event_leaf(event: Event, version: int = LEAF_VERSION) -> bytes:
     return leaf_data(
         event_id=event.pk,
@@ -55,7 +68,7 @@ def event_leaf(event: Event, version: int = LEAF_VERSION) -> bytes:
         actor=event.actor,
         request=event.request.public_id if event.request_id else None,
         payload=event.payload,
-        key=settings.CUSTODIET_PII_HASH_KEY,
+        key=pii_hash_key(),
         version=version,
     )
 
@@ -68,6 +81,7 @@ def leaf_mismatch(event: Event | None, data: bytes) -> str | None:
     """
     if event is None:
         return "has no event"
+    pii_hash_key()  # a missing key is the deployment's fault, not the entry's
     version = version_of(data)
     if version is None:
         return f"does not match event #{event.pk}: the entry is not a leaf of any known version"

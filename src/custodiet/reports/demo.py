@@ -15,6 +15,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import io
+import shutil
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -134,7 +135,10 @@ def _run(folder: Path, agency: Agency) -> Office:
         head = store.checkpoint()
         store.witness(head, url, [config.witness.verifier])
     accepted = []
+    (folder / "sent").mkdir(exist_ok=True)
     for label, archive in archives.items():
+        if archive is not None:
+            shutil.copyfile(archive, folder / "sent" / f"{agency.code}-{label}.tar.gz")
         if (office.store / agency.code / label).is_dir() or (
             archive is not None and received.receive(office, archive).accepted
         ):

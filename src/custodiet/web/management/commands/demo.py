@@ -57,11 +57,14 @@ class Command(BaseCommand):
         except DatabaseError as exc:
             raise CommandError(f"Could not load the demo's access logs ({exc}).") from exc
         # Sign the ledger as it stands, so every case's history can be proved.
-        if not Path(settings.CUSTODIET_LOG_KEY_FILE).exists():
+        key_file = Path(settings.CUSTODIET_LOG_KEY_FILE)
+        if not key_file.exists():
             call_command("ledger", "keygen", stdout=self.stderr, stderr=self.stderr)
+        # The verifier key as the agency publishes it, for `custodiet-verify --key`.
+        key_file.with_suffix(".vkey").write_text(store.signer().verifier.vkey + "\n")
         checkpoint = store.checkpoint()
         governor = reports_demo.run(
-            Path(settings.CUSTODIET_LOG_KEY_FILE).resolve().parent / "governor",
+            key_file.resolve().parent / "governor",
             Agency.objects.get(code=demo.AGENCY_CODE),
         )
 
