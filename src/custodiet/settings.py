@@ -99,6 +99,9 @@ SECRET_KEY = secret("CUSTODIET_SECRET_KEY", "development-only-key-never-used-in-
 
 ALLOWED_HOSTS = envlist("CUSTODIET_ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = envlist("CUSTODIET_CSRF_TRUSTED_ORIGINS", "")
+# A form whose token no longer matches gets a page saying so (the other errors' pages are
+# the handlers in custodiet.urls).
+CSRF_FAILURE_VIEW = "custodiet.web.errors.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.auth",

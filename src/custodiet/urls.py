@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from custodiet.api.api import api
+from custodiet.web import errors
 
 urlpatterns = [
     path(
@@ -26,3 +27,8 @@ urlpatterns = [
     path("", include("custodiet.reports.public_urls")),
     path("", include("custodiet.web.urls")),
 ]
+
+handler400 = errors.bad_request
+handler403 = errors.permission_denied
+handler404 = errors.page_not_found
+handler500 = errors.server_error

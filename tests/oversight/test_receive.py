@@ -265,7 +265,7 @@ def test_the_upload_form_needs_its_csrf_token(office, governor):
     forged = _upload(client, b"anything")
 
     assert forged.status_code == 403
-    assert b"CSRF verification failed" in forged.content
+    assert b"This form has expired" in forged.content  # the CSRF failure page
     assert not Receipt.objects.exists()
     client.get("/oversight/")
     upload = io.BytesIO(b"anything")

@@ -88,11 +88,15 @@ def healthz(request: HttpRequest) -> HttpResponse:
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     # Staff who work cases start the day at their queue, the Governor's office at the
-    # reports it received; everyone else at the explorer.
+    # reports it received; everyone else at the explorer. A partner system's account and
+    # one of no agency have no page: they land on one that says so and what to do, since
+    # their sign-in worked and a refusal would read as a fault.
     membership = getattr(request.user, "membership", None)
-    if membership is not None and membership.can_see_cases:
+    if membership is None or membership.can_submit_by_api:
+        return render(request, "web/account_home.html", {"partner": membership is not None})
+    if membership.can_see_cases:
         return redirect("cases")
-    if membership is not None and membership.can_oversee:
+    if membership.can_oversee:
         return redirect("oversight")
     return redirect("explorer")
 
