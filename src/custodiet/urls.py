@@ -13,7 +13,18 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/password/",
+        auth_views.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
+    path(
+        "accounts/password/changed/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
     path("accounts/", include("custodiet.accounts.urls")),
+    path("admin/", include("custodiet.accounts.admin_urls")),
     path("cases/", include("custodiet.cases.urls")),
     path("log/", include("custodiet.reports.urls")),
     path("reports/", include("custodiet.reports.report_urls")),

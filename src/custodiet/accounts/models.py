@@ -19,6 +19,13 @@ class Agency(models.Model):
     name = models.CharField(max_length=200)
     # How many days a request may wait for its answer before it shows as overdue.
     answer_within_days = models.PositiveSmallIntegerField(default=5)
+    # The IANA time zone the agency's days are counted in (the law in force, due dates).
+    time_zone = models.CharField(max_length=64, default="America/Denver")
+    # The return address its letters carry, one line per line as it is printed.
+    address = models.TextField(blank=True)
+    # Where requesters write back; letters and emails name it.
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
 
     class Meta:
         verbose_name_plural = "agencies"
@@ -147,6 +154,12 @@ class Membership(models.Model):
     def can_oversee(self) -> bool:
         """Receive and verify the agencies' report bundles, and write the office's summaries."""
         return self.role == Role.OVERSIGHT
+
+    @property
+    def can_administer(self) -> bool:
+        """Keep the agency's people, roles, partner tokens and details; never a case role
+        of one's own (custodiet.accounts.actions)."""
+        return self.role == Role.ADMINISTRATOR
 
     @property
     def can_explore(self) -> bool:

@@ -114,10 +114,30 @@ _REPORT: dict[str, Any] = {
     "exceptions": True,
     "statement": True,
 }
+# The administration's changes (custodiet.accounts.actions) name staff accounts by username,
+# role and agency, as `actor` already does, and a token by its public prefix; no name,
+# email or secret is in their payloads. No earlier event has these keys.
+_MEMBERSHIP: dict[str, Any] = {
+    "user": True,
+    "agency": True,
+    "role": True,
+    "active": True,
+    "from_role": True,
+    "from_agency": True,
+}
+# A letter's delivery (custodiet.cases.actions.deliver): how, which letters and in which
+# languages; where it went (an email or postal address, a name) stays hashed. No earlier
+# event has the key.
+_DELIVERY: dict[str, Any] = {"method": True, "letter_sha256": True, "language": True}
 PUBLIC_FIELDS_2: dict[str, Any] = PUBLIC_FIELDS | {
     "request": _REQUEST_2,
     "decision": _DECISION_2,
     "report": _REPORT,
+    "membership": _MEMBERSHIP,
+    "token": {"prefix": True, "user": True},
+    "tokens_revoked": True,
+    "agency_settings": {"agency": True, "changed": True},
+    "delivery": _DELIVERY,
 }
 SPECS: dict[int, dict[str, Any]] = {1: PUBLIC_FIELDS, 2: PUBLIC_FIELDS_2}
 

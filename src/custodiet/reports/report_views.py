@@ -25,7 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
-from custodiet.accounts import two_factor
+from custodiet.accounts.forms import FreshCodeForm
 from custodiet.accounts.access import require
 from custodiet.accounts.models import Membership
 from custodiet.jobs import start
@@ -152,7 +152,7 @@ def _record_rows(report: Report) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-class AttestForm(forms.Form):
+class AttestForm(FreshCodeForm):
     name = forms.CharField(
         max_length=150,
         label="Your name, as it goes on the report",
@@ -167,37 +167,6 @@ class AttestForm(forms.Form):
         label="I have read this report in full: its counts, its written record and its exceptions",
         widget=forms.CheckboxInput(attrs={"class": "usa-checkbox__input"}),
     )
-    code = forms.CharField(
-        required=False,
-        max_length=12,
-        label="A code from your authenticator app",
-        widget=forms.TextInput(
-            attrs={"class": "usa-input", "autocomplete": "one-time-code", "inputmode": "numeric"}
-        ),
-    )
-
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.user = user
-        self.needs_code = two_factor.is_required(user)
-        if self.needs_code:
-            self.fields["code"].required = True
-        else:
-            del self.fields["code"]
-
-    def clean_code(self) -> str:
-        code = str(self.cleaned_data.get("code", "")).strip()
-        check = two_factor.verify_device(user=self.user, code=code)
-        if check.retry_at is not None:
-            when = timezone.localtime(check.retry_at).strftime("%H:%M:%S")
-            raise forms.ValidationError(
-                f"Too many wrong codes: wait until {when}, then enter the code your app shows"
-            )
-        if check.device is None:
-            raise forms.ValidationError(
-                "That code did not match: enter the code your authenticator app shows now"
-            )
-        return code
 
 
 def _detail(

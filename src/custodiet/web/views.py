@@ -88,9 +88,10 @@ def healthz(request: HttpRequest) -> HttpResponse:
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     # Staff who work cases start the day at their queue, the Governor's office at the
-    # reports it received; everyone else at the explorer. A partner system's account and
-    # one of no agency have no page: they land on one that says so and what to do, since
-    # their sign-in worked and a refusal would read as a fault.
+    # reports it received, the administrator at the administration; everyone else at the
+    # explorer. A partner system's account and one of no agency have no page: they land on
+    # one that says so and what to do, since their sign-in worked and a refusal would read
+    # as a fault.
     membership = getattr(request.user, "membership", None)
     if membership is None or membership.can_submit_by_api:
         return render(request, "web/account_home.html", {"partner": membership is not None})
@@ -98,6 +99,8 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("cases")
     if membership.can_oversee:
         return redirect("oversight")
+    if membership.can_administer:
+        return redirect("administration")
     return redirect("explorer")
 
 

@@ -1,0 +1,325 @@
+"""Every change an agency's administration makes: people and their roles, deactivation,
+partner tokens, sign-in lockouts, second factors and the agency's own details.
+
+Each action takes the acting person as `by`, checks what only the data can tell (that the
+person belongs to `by`'s agency, that an administrator is not changing their own
+membership), and writes its rows, its event and the event's ledger entry in one
+transaction. Events name people by username and role only: no name, email or password
+goes into the ledger. Nothing is deleted: a person who leaves is deactivated, so every
+case, event and token they touched still names them.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from axes.models import AccessAttempt
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser, AbstractUser
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+
+from custodiet.accounts import two_factor
+from custodiet.accounts.models import Agency, ApiToken, Membership, Role
+from custodiet.ledger import store
+from custodiet.records.models import Event
+
+# Roles whose holders decide, approve or read cases: an administrator may give them to
+# others, never to themselves (separation of duties).
+CASE_ROLES = frozenset(
+    {Role.CLERK, Role.SUPERVISOR, Role.COUNSEL, Role.PRIVACY_OFFICER, Role.ATTESTER}
+)
+
+
+class AdministrationError(ValueError):
+    """The change cannot be made; nothing was changed. `field` names the form field."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class NewPerson:
+    username: str
+    first_name: str
+    last_name: str
+    email: str
+    role: str
+
+
+def temporary_password() -> str:
+    """A password shown once to the administrator, who passes it on; the person changes it."""
+    return secrets.token_urlsafe(12)
+
+
+def _record(kind: str, by: AbstractBaseUser | str, payload: dict[str, Any]) -> Event:
+    actor = by if isinstance(by, str) else by.get_username()
+    event = Event.objects.create(
+        request=None, kind=kind, actor=actor, at=timezone.now(), payload=payload
+    )
+    store.append([event])
+    return event
+
+
+def _standing(membership: Membership) -> dict[str, Any]:
+    return {
+        "user": membership.user.get_username(),
+        "agency": membership.agency.code,
+        "role": membership.role,
+        "active": membership.user.is_active,
+    }
+
+
+def _own_member(by: AbstractUser, user_id: int) -> Membership:
+    """A membership of the administrator's own agency, locked for the change."""
+    agency = by.membership.agency  # type: ignore[attr-defined]
+    membership = (
+        Membership.objects.select_for_update()
+        .select_related("user", "agency")
+        .filter(user_id=user_id, agency=agency)
+        .first()
+    )
+    if membership is None:
+        raise AdministrationError("user", "no such person in your agency")
+    return membership
+
+
+def _not_self(by: AbstractUser, membership: Membership, what: str) -> None:
+    if membership.user_id == by.pk:
+        raise AdministrationError(
+            "user", f"you cannot {what} your own account: another administrator does it"
+        )
+
+
+def _valid_role(role: str) -> None:
+    if role not in Role.values:
+        raise AdministrationError("role", f"{role!r} is not a role")
+
+
+def add_person(person: NewPerson, *, by: AbstractUser | str, agency: Agency | None = None) -> str:
+    """Create the account and its membership (in `by`'s agency unless `agency` is given);
+    return its temporary password."""
+    _valid_role(person.role)
+    username = person.username.strip()
+    if not username:
+        raise AdministrationError("username", "enter a username")
+    User = get_user_model()
+    if User.objects.filter(username__iexact=username).exists():
+        raise AdministrationError("username", f"{username!r} is already taken")
+    if person.email:
+        try:
+            validate_email(person.email)
+        except ValidationError:
+            raise AdministrationError(
+                "email", f"{person.email!r} is not an email address"
+            ) from None
+    if agency is None:
+        agency = by.membership.agency  # type: ignore[union-attr]
+    password = temporary_password()
+    with transaction.atomic():
+        user = User.objects.create_user(
+            username=username,
+            email=person.email,
+            password=password,
+            first_name=person.first_name,
+            last_name=person.last_name,
+        )
+        membership = Membership.objects.create(user=user, agency=agency, role=person.role)
+        _record("membership.added", by, {"membership": _standing(membership)})
+    return password
+
+
+def change_membership(*, by: AbstractUser, user_id: int, role: str, agency: Agency) -> bool:
+    """Give a person of `by`'s agency another role, or move them to another agency.
+    Returns whether anything changed."""
+    _valid_role(role)
+    with transaction.atomic():
+        membership = _own_member(by, user_id)
+        _not_self(by, membership, "change the role or agency of")
+        if membership.role == role and membership.agency_id == agency.pk:
+            return False
+        before = _standing(membership)
+        membership.role = role
+        membership.agency = agency
+        membership.save(update_fields=["role", "agency"])
+        after = _standing(membership)
+        _record(
+            "membership.changed",
+            by,
+            {"membership": after | {"from_role": before["role"], "from_agency": before["agency"]}},
+        )
+    return True
+
+
+def set_active(*, by: AbstractUser, user_id: int, active: bool) -> None:
+    """Deactivate a person who left (their history stays), or bring them back."""
+    with transaction.atomic():
+        membership = _own_member(by, user_id)
+        _not_self(by, membership, "deactivate or reactivate")
+        user = membership.user
+        if user.is_active == active:
+            return
+        user.is_active = active
+        user.save(update_fields=["is_active"])
+        revoked = 0
+        if not active:
+            # A departed partner's system stops with them.
+            revoked = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+                revoked_at=timezone.now()
+            )
+        payload: dict[str, Any] = {"membership": _standing(membership)}
+        if revoked:
+            payload["tokens_revoked"] = revoked
+        _record("membership.reactivated" if active else "membership.deactivated", by, payload)
+
+
+def reset_password(*, by: AbstractUser, user_id: int) -> str:
+    """A new temporary password for someone who lost theirs."""
+    with transaction.atomic():
+        membership = _own_member(by, user_id)
+        _not_self(by, membership, "reset the password of")
+        password = temporary_password()
+        membership.user.set_password(password)
+        membership.user.save(update_fields=["password"])
+        _record("membership.password_reset", by, {"membership": _standing(membership)})
+    return password
+
+
+def reset_second_factor(*, by: AbstractUser, user_id: int) -> int:
+    with transaction.atomic():
+        membership = _own_member(by, user_id)
+        _not_self(by, membership, "reset the second factor of")
+        removed = two_factor.reset(membership.user)
+        _record("membership.second_factor_reset", by, {"membership": _standing(membership)})
+    return removed
+
+
+def locked_out_usernames(agency: Agency) -> dict[str, int]:
+    """Usernames of the agency with sign-in failures counted now, and how many."""
+    usernames = Membership.objects.filter(agency=agency).values_list("user__username", flat=True)
+    counts: dict[str, int] = {}
+    for username, failures in AccessAttempt.objects.filter(
+        username__in=list(usernames)
+    ).values_list("username", "failures_since_start"):
+        counts[username] = counts.get(username, 0) + failures
+    return counts
+
+
+def unlock(*, by: AbstractUser, user_id: int) -> int:
+    """Clear a person's counted sign-in failures, after checking who they are."""
+    with transaction.atomic():
+        membership = _own_member(by, user_id)
+        removed, _ = AccessAttempt.objects.filter(username=membership.user.get_username()).delete()
+        _record("membership.unlocked", by, {"membership": _standing(membership)})
+    return removed
+
+
+def issue_token(*, by: AbstractUser, user_id: int, name: str) -> str:
+    """A new API token for a partner account of `by`'s agency, returned once."""
+    with transaction.atomic():
+        membership = _own_member(by, user_id)
+        if not membership.can_submit_by_api:
+            raise AdministrationError("user", "API tokens are issued only to partner accounts")
+        if not membership.user.is_active:
+            raise AdministrationError("user", "this account is deactivated")
+        token, secret = ApiToken.issue(
+            membership.user, name.strip() or f"{membership.user.get_username()} API token"
+        )
+        _record(
+            "token.issued",
+            by,
+            {"token": {"prefix": token.prefix, "user": membership.user.get_username()}},
+        )
+    return secret
+
+
+def revoke_token(*, by: AbstractUser, token_id: int) -> ApiToken:
+    agency = by.membership.agency  # type: ignore[attr-defined]
+    with transaction.atomic():
+        token = (
+            ApiToken.objects.select_for_update()
+            .select_related("user")
+            .filter(pk=token_id, user__membership__agency=agency)
+            .first()
+        )
+        if token is None:
+            raise AdministrationError("token", "no such token in your agency")
+        if token.revoked_at is None:
+            token.revoked_at = timezone.now()
+            token.save(update_fields=["revoked_at"])
+            _record(
+                "token.revoked",
+                by,
+                {"token": {"prefix": token.prefix, "user": token.user.get_username()}},
+            )
+    return token
+
+
+AGENCY_DETAILS = ("name", "time_zone", "address", "email", "phone", "answer_within_days")
+
+
+def check_time_zone(name: str) -> None:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise AdministrationError(
+            "time_zone", f"{name!r} is not a time zone: write it as America/Denver"
+        ) from None
+
+
+def save_agency(*, by: AbstractUser | str, agency: Agency, details: dict[str, Any]) -> bool:
+    """Change the agency's details (its letters' return address, its time zone)."""
+    check_time_zone(details["time_zone"])
+    with transaction.atomic():
+        locked = Agency.objects.select_for_update().get(pk=agency.pk)
+        changed = [name for name in AGENCY_DETAILS if getattr(locked, name) != details[name]]
+        if not changed:
+            return False
+        for name in changed:
+            setattr(locked, name, details[name])
+        locked.save(update_fields=changed)
+        _record(
+            "agency.changed",
+            by,
+            {"agency_settings": {"agency": locked.code, "changed": changed}},
+        )
+    agency.refresh_from_db()
+    return True
+
+
+def set_up(
+    *,
+    code: str,
+    name: str,
+    time_zone: str,
+    address: str,
+    person: NewPerson,
+) -> tuple[Agency, str]:
+    """A new deployment's (or a new agency's) first administrator, from the command line.
+    Returns the agency and the administrator's temporary password."""
+    check_time_zone(time_zone)
+    with transaction.atomic():
+        agency, created = Agency.objects.get_or_create(
+            code=code, defaults={"name": name, "time_zone": time_zone, "address": address}
+        )
+        if created:
+            _record(
+                "agency.added",
+                "setup",
+                {"agency_settings": {"agency": code, "changed": list(AGENCY_DETAILS)}},
+            )
+        elif Membership.objects.filter(
+            agency=agency, role=Role.ADMINISTRATOR, user__is_active=True
+        ).exists():
+            raise AdministrationError(
+                "agency",
+                f"{code} already has an administrator: they add people on the administration pages",
+            )
+        password = add_person(person, by="setup", agency=agency)
+    return agency, password
