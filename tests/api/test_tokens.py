@@ -9,6 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from custodiet.accounts.models import ApiToken, Role
+from custodiet.records.models import Event
 
 from .conftest import Api, detective_request, make_member
 
@@ -31,6 +32,9 @@ def test_create_prints_a_token_once_and_stores_only_its_hash(client, partner):
     assert stored.digest == hashlib.sha256(secret.encode()).hexdigest()
     assert secret not in repr(list(ApiToken.objects.values()))
     assert Api(client, secret).submit(detective_request()).status_code == 201
+    issued = Event.objects.get(kind="token.issued")
+    assert issued.actor == "command line"
+    assert issued.payload == {"token": {"prefix": secret[:12], "user": "dmv-portal"}}
 
 
 def test_create_refuses_an_unknown_user(db):
@@ -61,6 +65,7 @@ def test_revoke_by_prefix_ends_the_tokens_use(client, partner):
     out, _ = tokens("revoke", secret[:12])
     assert "Revoked" in out
     assert ApiToken.objects.get().revoked_at is not None
+    assert Event.objects.get(kind="token.revoked").payload["token"]["prefix"] == secret[:12]
     assert Api(client, secret).submit(detective_request()).status_code == 401
     with pytest.raises(CommandError, match="no live token"):
         tokens("revoke", secret[:12])

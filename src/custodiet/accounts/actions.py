@@ -220,12 +220,35 @@ def unlock(*, by: AbstractUser, user_id: int) -> int:
     return removed
 
 
-def issue_token(*, by: AbstractUser, user_id: int, name: str) -> str:
-    """A new API token for a partner account of `by`'s agency, returned once."""
+# Who acts from the command line, in the ledger: the operator has the server's shell, so
+# the command reaches every agency.
+COMMAND_LINE = "command line"
+
+
+def _token_holder(by: AbstractUser | str, user_id: int) -> Membership:
+    if by == COMMAND_LINE:
+        membership = (
+            Membership.objects.select_for_update()
+            .select_related("user", "agency")
+            .filter(user_id=user_id)
+            .first()
+        )
+        if membership is None:
+            raise AdministrationError("user", "not a partner account: it belongs to no agency")
+        return membership
+    return _own_member(by, user_id)  # type: ignore[arg-type]
+
+
+def issue_token(*, by: AbstractUser | str, user_id: int, name: str) -> tuple[ApiToken, str]:
+    """A new API token for a partner account (of `by`'s agency), and its secret, shown once."""
     with transaction.atomic():
-        membership = _own_member(by, user_id)
+        membership = _token_holder(by, user_id)
         if not membership.can_submit_by_api:
-            raise AdministrationError("user", "API tokens are issued only to partner accounts")
+            raise AdministrationError(
+                "user",
+                "not a partner account: API tokens are issued only to accounts whose "
+                "membership role is partner",
+            )
         if not membership.user.is_active:
             raise AdministrationError("user", "this account is deactivated")
         token, secret = ApiToken.issue(
@@ -236,18 +259,15 @@ def issue_token(*, by: AbstractUser, user_id: int, name: str) -> str:
             by,
             {"token": {"prefix": token.prefix, "user": membership.user.get_username()}},
         )
-    return secret
+    return token, secret
 
 
-def revoke_token(*, by: AbstractUser, token_id: int) -> ApiToken:
-    agency = by.membership.agency  # type: ignore[attr-defined]
+def revoke_token(*, by: AbstractUser | str, token_id: int) -> ApiToken:
+    tokens = ApiToken.objects.select_for_update().select_related("user")
+    if by != COMMAND_LINE:
+        tokens = tokens.filter(user__membership__agency=by.membership.agency)  # type: ignore[union-attr]
     with transaction.atomic():
-        token = (
-            ApiToken.objects.select_for_update()
-            .select_related("user")
-            .filter(pk=token_id, user__membership__agency=agency)
-            .first()
-        )
+        token = tokens.filter(pk=token_id).first()
         if token is None:
             raise AdministrationError("token", "no such token in your agency")
         if token.revoked_at is None:

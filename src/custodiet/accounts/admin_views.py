@@ -242,7 +242,7 @@ def token_new(request: HttpRequest, user_id: int) -> HttpResponse:
     form = TokenForm(request.POST, user=request.user)
     if form.is_valid():
         try:
-            secret = actions.issue_token(
+            _, secret = actions.issue_token(
                 by=request.user,  # type: ignore[arg-type]
                 user_id=user_id,
                 name=form.cleaned_data["name"],

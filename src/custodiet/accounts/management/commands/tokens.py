@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from custodiet.accounts import actions
 from custodiet.accounts.models import ApiToken
 
 # `ApiToken.issue` keeps a token's first 12 characters to name it by.
@@ -47,15 +48,11 @@ class Command(BaseCommand):
         user = get_user_model().objects.filter(username=username).first()
         if user is None:
             raise CommandError(f"no account named {username!r}")
-        membership = getattr(user, "membership", None)
-        if membership is None or not membership.can_submit_by_api:
-            raise CommandError(
-                f"{username} is not a partner account: API tokens are issued only to "
-                "accounts whose membership role is partner"
-            )
-        if not user.is_active:
-            raise CommandError(f"{username} is deactivated")
-        token, secret = ApiToken.issue(user, name or f"{username} API token")
+        try:
+            token, secret = actions.issue_token(by=actions.COMMAND_LINE, user_id=user.pk, name=name)
+        except actions.AdministrationError as exc:
+            raise CommandError(f"{username}: {exc}") from None
+        membership = user.membership
         # The secret alone on standard output, so a script can capture it; the advice apart.
         self.stdout.write(secret)
         self.stderr.write(
@@ -108,7 +105,5 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{len(matches)} live tokens share that prefix: give the whole token"
             )
-        token = matches[0]
-        token.revoked_at = timezone.now()
-        token.save(update_fields=["revoked_at"])
+        token = actions.revoke_token(by=actions.COMMAND_LINE, token_id=matches[0].pk)
         self.stdout.write(f"Revoked {token.prefix}… ({token.name}, {token.user.get_username()})")
