@@ -14,7 +14,7 @@ DEMO_ENV := CUSTODIET_SECRET_KEY_FILE=.demo/secret-key CUSTODIET_PII_HASH_KEY_FI
   CUSTODIET_EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend
 TEST_ENV := CUSTODIET_INSECURE_DEV_KEY=true CUSTODIET_SECURE=false CUSTODIET_SHARED=$(abspath $(SHARED))
 
-.PHONY: install assets test-assets browser demo test bench lint format clean
+.PHONY: install assets test-assets browser pdf-libs demo test bench lint format clean
 
 install: $(VENV)/.installed
 
@@ -50,6 +50,14 @@ browser:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver > /dev/null; \
 	  else echo "Chromium is missing: sudo apt-get install chromium (browser tests will be skipped)"; fi; }
 
+# WeasyPrint subsets the letters' fonts with HarfBuzz; without Debian's libharfbuzz-subset0
+# it falls back to fontTools (the same PDFs) and warns for every font of every PDF.
+pdf-libs:
+	@$(PYTHON) -c "import ctypes.util, sys; sys.exit(not ctypes.util.find_library('harfbuzz-subset'))" || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libharfbuzz-subset0 > /dev/null; \
+	  else echo "HarfBuzz's subsetter is missing: sudo apt-get install libharfbuzz-subset0 (letters still print, with fontTools)"; fi; }
+
 # The demo's secrets, made once on this machine and never committed.
 .demo/secret-key .demo/pii-hash-key:
 	mkdir -p .demo && umask 077 && $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
@@ -60,14 +68,14 @@ browser:
 	mkdir -p .demo
 	{ printf 'export %s\n' $(DEMO_ENV); printf 'export PATH="%s:$$PATH"\n' "$(abspath $(BIN))"; } > $@
 
-demo: install assets .demo/secret-key .demo/pii-hash-key .demo/env
+demo: install assets pdf-libs .demo/secret-key .demo/pii-hash-key .demo/env
 	$(DEMO_ENV) $(BIN)/custodiet migrate --no-input
 	$(DEMO_ENV) $(BIN)/custodiet collectstatic --no-input --verbosity 0
 	$(DEMO_ENV) $(BIN)/custodiet demo
 	@echo "For the README's commands, in another terminal in this folder: . .demo/env"
 	$(DEMO_ENV) $(BIN)/custodiet runserver 127.0.0.1:8000
 
-test: install assets test-assets browser
+test: install assets test-assets browser pdf-libs
 	$(TEST_ENV) $(BIN)/pytest -p no:cacheprovider
 
 bench: install

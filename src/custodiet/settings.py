@@ -324,10 +324,12 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"without_fonttools_notice": {"()": "custodiet.logfilters.WithoutFontToolsNotice"}},
     "root": {"handlers": ["console"], "level": env("CUSTODIET_LOG_LEVEL", "INFO")},
-    # WeasyPrint narrates every step of every letter at INFO.
+    # WeasyPrint narrates every step of every letter at INFO, and without HarfBuzz's
+    # subsetter warns once per font of every PDF (custodiet.logfilters).
     "loggers": {
-        "weasyprint": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING", "filters": ["without_fonttools_notice"]},
         "fontTools": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
     },

@@ -49,6 +49,10 @@ def test_the_openapi_document_names_both_paths_and_the_contracts_request(client)
         "eligible",
     ]
     assert "ledger_index" in schemas["HistoryEntry"]["properties"]
+    warnings = schemas["RequestOut"]["properties"]["warnings"]
+    assert warnings["items"] == {"$ref": "#/components/schemas/Problem"}
+    assert "the decision did not read them" in warnings["description"]
+    assert {"email", "address"} <= set(schemas["Requester"]["properties"])
     assert document["components"]["securitySchemes"]["PartnerToken"] == {
         "type": "http",
         "scheme": "bearer",

@@ -153,6 +153,40 @@ def test_a_time_without_offset_is_the_agencys_local_time(api, settings):
     )
 
 
+def test_it_names_the_fields_it_does_not_know_keeps_them_and_answers_as_usual(api):
+    request = detective_request(database_access=True, purpose_catgory="agency_function")
+    request["requester"]["email"] = "robbery@denver.example"
+    request["requester"]["badge"] = "4471"
+    request["subjects"][0]["eye_colour"] = "brown"
+    response = api.submit(request)
+    assert response.status_code == 201, response.content
+    answer = response.json()
+    assert answer["decision"]["outcome"] == "eligible"
+    warnings = {warning["field"]: warning["message"] for warning in answer["warnings"]}
+    assert list(warnings) == [
+        "database_access",
+        "purpose_catgory",
+        "requester.badge",
+        "subjects[0].eye_colour",
+    ]
+    assert warnings["database_access"].startswith("unknown field 'database_access'")
+    assert "did not read it" in warnings["database_access"]
+    assert "(did you mean 'purpose_category'?)" in warnings["purpose_catgory"]
+    # The contract lets a sender add fields: the record keeps them as sent.
+    payload = RequestRecord.objects.get(public_id=answer["id"]).payload
+    assert payload["database_access"] is True
+    assert payload["requester"]["badge"] == "4471"
+    # Reading the request back names them the same way.
+    assert api.read(answer["id"]).json()["warnings"] == answer["warnings"]
+
+
+def test_a_request_with_only_the_contracts_fields_has_no_warnings(api):
+    request = detective_request()
+    request["requester"]["address"] = "1331 Cherokee St\nDenver, CO 80204"
+    answer = api.submit(request).json()
+    assert answer["warnings"] == []
+
+
 def test_it_answers_409_to_an_id_already_taken(api):
     assert api.submit(detective_request(id="PORTAL-1")).status_code == 201
     response = api.submit(ice_request(id="PORTAL-1"))

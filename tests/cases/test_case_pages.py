@@ -93,7 +93,7 @@ def test_a_clerk_takes_in_ice_with_an_i200_and_the_case_is_to_refuse(clerk, sign
     assert (
         f'href="/cases/{case.request.public_id}/documents/{document.pk}"' in page.content.decode()
     )
-    assert "Send the refusal letter" in text(page)
+    assert "Issue the refusal letter" in text(page)
     download = client.get(f"/cases/{case.request.public_id}/documents/{document.pk}")
     assert download.content == pdf
 
@@ -141,13 +141,13 @@ def test_the_supervisor_approves_and_a_clerk_releases(clerk, supervisor, signed_
 
     response = boss.post(f"{url}approve/")
     assert response.status_code == 302 and response["Location"] == url
-    assert "Approved for release. The release package can now be sent." in text(boss.get(url))
+    assert "Approved for release. The release package can now be issued." in text(boss.get(url))
     case.refresh_from_db()
     assert case.state == State.APPROVED
     assert case.approved_by == supervisor
 
     client = signed_in(clerk)
-    assert "Send the release package" in text(client.get(url))
+    assert "Issue the release package" in text(client.get(url))
     response = client.post(f"{url}release/")
     assert response.status_code == 302
     page = client.get(url)
@@ -167,7 +167,8 @@ def test_the_supervisor_approves_and_a_clerk_releases(clerk, supervisor, signed_
         f'attachment; filename="{case.request.public_id}-release-en.pdf"'
     )
     assert hashlib.sha256(download.content).hexdigest() == letters[0].sha256
-    assert "Nothing for you to do on this case now." in text(page)
+    # Issued is not delivered: the clerk's next step is to send it.
+    assert "has not gone out yet. Your next step: deliver the letters" in text(page)
 
 
 def test_a_clerk_sends_the_refusal_letter(clerk, signed_in):
@@ -257,7 +258,7 @@ def test_counsel_decides_a_legal_review_case(clerk, supervisor, counsel, signed_
     assert case.decided_by == counsel and case.counsel_reason == reason
     assert len(mailoutbox) == 1
     page = text(lawyer.get(url))
-    assert f"Counsel decided: release “{reason}”" in page
+    assert f"Counsel's decision: release “{reason}”" in page
     assert "Record counsel's decision" not in page
 
 
@@ -279,8 +280,9 @@ def test_privacy_officers_read_cases_without_any_step_to_take(privacy_officer, c
     case = case_of(take_in(signed_in(clerk), ICE))
     page = signed_in(privacy_officer).get(f"/cases/{case.request.public_id}/")
     assert page.status_code == 200
-    assert "Nothing for you to do on this case now. A clerk sends the refusal letter next." in text(
-        page
+    assert (
+        "Nothing for you to do on this case now. Waiting for a clerk to issue the refusal letter."
+        in text(page)
     )
     assert '<form method="post" action="/cases/' not in page.content.decode()
 
@@ -316,7 +318,7 @@ def test_the_history_lists_every_event_with_its_ledger_entry_and_the_proof_verif
         assert f"Entry {index}" in text(page)
     for label in (
         "Request received and recorded",
-        "Decided by the rules: eligible",
+        "First decision, by the rules: eligible",
         "Case opened: awaiting a supervisor",
         "Supervisors notified by email: 1 recipient",
         "Approved for release by a supervisor",
@@ -494,18 +496,36 @@ def _ids(response) -> list[str]:
     return [row.split()[0] for row in _rows(response)]
 
 
-def test_supervisors_see_the_cases_awaiting_their_approval_first(
-    supervisor, signed_in, queue_cases
-):
+def test_supervisors_see_their_turn_first_then_by_due_date(supervisor, signed_in, queue_cases):
     response = signed_in(supervisor).get("/cases/")
-    ids = _ids(response)
-    mine = queue_cases["awaiting_mine"].request.public_id
-    assert ids[0] == mine
-    assert "Your turn" in _rows(response)[0]
-    own = queue_cases["awaiting_own"].request.public_id
-    assert "Your turn" not in _rows(response)[ids.index(own)]  # they took it in themselves
-    assert queue_cases["refused"].request.public_id not in ids
-    assert len(ids) == 6
+    # Approvals and letters to issue are theirs, the most overdue first; then the rest.
+    assert _ids(response) == [
+        queue_cases[name].request.public_id
+        for name in (
+            "overdue",
+            "awaiting_mine",
+            "to_refuse",
+            "approved",
+            "refused",  # its letter was issued and has not gone out yet
+            "with_counsel",
+            "awaiting_own",  # they took it in themselves: another supervisor approves it
+        )
+    ]
+    assert ["Your turn" in row for row in _rows(response)] == [True] * 5 + [False] * 2
+
+
+def test_a_refusal_delivered_leaves_the_queue(clerk, signed_in, queue_cases):
+    from custodiet.cases import actions
+
+    refused = queue_cases["refused"]
+    client = signed_in(clerk)
+    assert refused.request.public_id in _ids(client.get("/cases/"))
+    page = text(client.get(f"/cases/{refused.request.public_id}/"))
+    assert "has not gone out yet. Your next step: deliver the letters" in page
+    actions.deliver(refused, by=clerk, method="mail", to="Example Field Office, Denver")
+    assert refused.request.public_id not in _ids(client.get("/cases/"))
+    page = text(client.get(f"/cases/{refused.request.public_id}/"))
+    assert "The case is closed: the refusal letter was issued." in page
 
 
 def test_clerks_see_what_they_can_send_first(clerk, signed_in, queue_cases):

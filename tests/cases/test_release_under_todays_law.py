@@ -85,7 +85,7 @@ def test_an_ice_criminal_request_of_2020_is_not_released_under_todays_law(
     assert "Decided again before release; not released: counsel must review under the law of " in (
         page
     )
-    assert "Send the release package" not in page
+    assert "Issue the release package" not in page
     assert "Record counsel's decision" in text(signed_in(counsel).get(url))
 
 

@@ -59,6 +59,7 @@ DECIDE_AS_COUNSEL =    (403,  403,  DONE, 403,  403,  403,  403,  403,  LOGIN, 4
 APPROVE =              (403,  DONE, 403,  403,  403,  403,  403,  403,  LOGIN, 404,     403)
 RESUBMIT_OR_CLOSE =    (DONE, DONE, 403,  403,  403,  403,  403,  403,  LOGIN, 404,     403)
 GOVERNOR_REVIEW =      (403,  DONE, 403,  DONE, 403,  403,  403,  403,  LOGIN, 404,     403)
+PREVIEW_A_LETTER =     (200,  200,  403,  403,  403,  403,  403,  403,  LOGIN, 404,     403)
 # fmt: on
 
 MATRIX: dict[tuple[str, str], tuple[Any, ...]] = {
@@ -78,6 +79,8 @@ MATRIX: dict[tuple[str, str], tuple[Any, ...]] = {
     ("case-identity", "POST"): RESUBMIT_OR_CLOSE,
     ("case-officer", "POST"): RESUBMIT_OR_CLOSE,
     ("case-governor-review", "POST"): GOVERNOR_REVIEW,
+    ("case-letter-preview", "GET"): PREVIEW_A_LETTER,
+    ("case-deliver", "POST"): RESUBMIT_OR_CLOSE,
 }
 CASES = [
     pytest.param(name, method, role, expected, id=f"{name}-{method}-{role}")
@@ -138,6 +141,12 @@ def target(opened, clerk, supervisor, request) -> Callable[[str], tuple[str, dic
         if name == "case-letter":
             case = actions.refuse(opened(ICE, by=clerk), by=clerk)
             return reverse(name, args=[case.request.public_id, case.letters.first().pk]), {}
+        if name == "case-letter-preview":
+            return reverse(name, args=[opened(ICE, by=clerk).request.public_id, "en"]), {}
+        if name == "case-deliver":
+            case = actions.refuse(opened(ICE, by=clerk), by=clerk)
+            data = {"delivery-method": "hand", "delivery-to": "Example Requester"}
+            return reverse(name, args=[case.request.public_id]), data
         if name == "case-counsel":
             case = opened(HSI, by=clerk)
             data = {"counsel-decision": "refuse", "counsel-reason": "No court-issued process."}
@@ -238,7 +247,9 @@ def test_a_method_a_page_does_not_answer_is_not_allowed(name, method, everyone, 
     assert response.status_code == 405
 
 
-@pytest.mark.parametrize("name", ["case", "case-proof", "case-document", "case-letter"])
+@pytest.mark.parametrize(
+    "name", ["case", "case-proof", "case-document", "case-letter", "case-letter-preview"]
+)
 def test_another_agencys_case_reads_exactly_like_no_case(name, everyone, target):
     url, _ = target(name)
     public_id = url.split("/")[2]

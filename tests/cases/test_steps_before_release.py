@@ -77,7 +77,7 @@ def test_nothing_is_released_until_the_review_is_recorded_then_it_is(
     actions.counsel_decide(subpoena, by=counsel, release=True, reason=COUNSEL_REASON)
     actions.approve(subpoena, by=supervisor)
     client = signed_in(clerk)
-    assert "Send the release package" not in text(client.get(url))
+    assert "Issue the release package" not in text(client.get(url))
 
     refused = client.post(f"{url}release/")
     assert refused.status_code == 409
@@ -106,7 +106,7 @@ def test_nothing_is_released_until_the_review_is_recorded_then_it_is(
         "Recorded before release: Governor's office review approved "
         "(answered 3 Aug 2025, reference GOV-25-0419)" in page
     )
-    assert "Send the release package" in page
+    assert "Issue the release package" in page
 
     assert client.post(f"{url}release/").status_code == 302
     subpoena.refresh_from_db()

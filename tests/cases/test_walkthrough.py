@@ -165,7 +165,9 @@ def test_a_clerk_takes_in_ice_with_an_i200_and_sends_the_refusal_letter(page):
     expect(page.get_by_text("C.R.S. 24-74-103", exact=True).first).to_be_visible()
     finding = page.locator(".custodiet-reason--document")
     expect(finding).to_have_count(1)
-    expect(finding.locator("code")).to_have_text("administrative_warrant")
+    expect(finding.locator(".custodiet-reason__head")).to_contain_text(
+        "Administrative warrant, not issued by a court"
+    )
     expect(finding.locator("dt:text-is('How it was known') + dd")).to_have_text(
         "Inferred from the document"
     )
@@ -174,16 +176,19 @@ def test_a_clerk_takes_in_ice_with_an_i200_and_sends_the_refusal_letter(page):
     _screenshot(page, "walk-case-refused")
     _assert_accessible(page, "the case to refuse")
 
-    page.get_by_role("button", name="Send the refusal letter").click()
+    page.get_by_role("button", name="Issue the refusal letter").click()
     expect(
         page.get_by_text("Refused. The refusal letter is issued in English and Spanish")
     ).to_be_visible()
     expect(_state(page)).to_have_text("Refused")
-    letters = page.get_by_role("region", name="Letters sent").first
+    letters = page.get_by_role("region", name="Letters issued and delivered").first
     expect(letters.get_by_role("link")).to_have_text(
         ["Refusal letter, English", "Refusal letter, Español"]
     )
-    expect(page.get_by_text("Nothing for you to do on this case now.")).to_be_visible()
+    expect(letters.get_by_text("Not delivered yet.")).to_be_visible()
+    expect(
+        page.get_by_text("Your next step: deliver the letters", exact=False).first
+    ).to_be_visible()
     _screenshot(page, "walk-case-refused-letters")
     _assert_accessible(page, "the refused case with its letters")
 
@@ -193,9 +198,21 @@ def test_a_clerk_takes_in_ice_with_an_i200_and_sends_the_refusal_letter(page):
     assert "C.R.S. 24-74-103" in text
     assert public_id in text
 
+    # Issued is not sent: until it is delivered, the case stays on the clerk's queue.
     page.get_by_role("link", name="Work queue", exact=True).first.click()
-    expect(page.get_by_text("No cases to show.")).to_be_visible()  # closed: off my queue
-    page.get_by_label("Show", exact=True).select_option(label="Refused")
+    expect(page.get_by_role("link", name=public_id)).to_be_visible()
+    page.get_by_role("link", name=public_id).click()
+    letters.get_by_text("It was handed over").click()
+    letters.get_by_label("To").fill("The requesting officer, at the counter")
+    letters.get_by_role("button", name="Record the delivery").click()
+    expect(
+        letters.get_by_text("Handed over to The requesting officer, at the counter")
+    ).to_be_visible()
+    _assert_accessible(page, "the refused case, delivered")
+
+    page.get_by_role("link", name="Work queue", exact=True).first.click()
+    expect(page.get_by_text("No cases to show.")).to_be_visible()  # delivered: off my queue
+    page.get_by_label("Show", exact=True).select_option(label="Refused (1)")
     page.get_by_role("button", name="Show").click()
     expect(page.get_by_role("link", name=public_id)).to_be_visible()
     _screenshot(page, "walk-queue-clerk")
@@ -212,7 +229,9 @@ def test_a_detectives_request_is_approved_by_a_supervisor_and_released_by_the_cl
     expect(_state(page)).to_have_text("Awaiting a supervisor")
     next_steps = page.get_by_role("region", name="What you can do now")
     expect(next_steps.get_by_role("button")).to_have_count(0)
-    expect(next_steps).to_contain_text("A supervisor approves it, or sends it back, next.")
+    expect(next_steps).to_contain_text(
+        "Waiting for a supervisor to approve it for release or send it back."
+    )
     _assert_accessible(page, "the case awaiting a supervisor, as the clerk sees it")
 
     assert len(mailoutbox) == 1
@@ -233,29 +252,31 @@ def test_a_detectives_request_is_approved_by_a_supervisor_and_released_by_the_cl
 
     expect(page.get_by_role("button", name="Approve for release")).to_be_visible()
     releasable = page.get_by_role("region", name="May be released").get_by_role("listitem")
-    expect(releasable).to_have_text(["Address", "Photo"])
+    expect(releasable).to_have_text(["Address", "Photograph"])
     _screenshot(page, "walk-case-awaiting-approval")
     _assert_accessible(page, "the case awaiting approval, as the supervisor sees it")
 
     page.get_by_role("button", name="Approve for release").click()
     expect(
-        page.get_by_text("Approved for release. The release package can now be sent.")
+        page.get_by_text("Approved for release. The release package can now be issued.")
     ).to_be_visible()
     expect(_state(page)).to_have_text("Approved for release")
     _assert_accessible(page, "the approved case")
-    assert len(mailoutbox) == 1
+    # The clerk who took it in is told, once the approval is committed.
+    assert [mail.to for mail in mailoutbox[1:]] == [[people["clerk"].email]]
+    assert mailoutbox[1].subject == f"Approved: request {public_id}"
 
     _sign_out(page, "supervisor")
     _sign_in(page, "clerk")
     row = page.get_by_role("row").filter(has=page.get_by_role("link", name=public_id))
     expect(row.get_by_text("Your turn")).to_be_visible()
     row.get_by_role("link", name=public_id).click()
-    page.get_by_role("button", name="Send the release package").click()
+    page.get_by_role("button", name="Issue the release package").click()
     expect(
         page.get_by_text("Released. The release package is issued in English and Spanish")
     ).to_be_visible()
     expect(_state(page)).to_have_text("Released")
-    letters = page.get_by_role("region", name="Letters sent").first
+    letters = page.get_by_role("region", name="Letters issued and delivered").first
     expect(letters.get_by_role("link")).to_have_text(
         ["Release package, English", "Release package, Español"]
     )

@@ -166,6 +166,8 @@ def _walk(patterns: list[Any], prefix: str = "", namespace: str = "") -> Iterato
 ROUTES = list(_walk(get_resolver().url_patterns))
 # Parameters that name no agency's object: the agency directory is the deployment's.
 SHARED = {"agency_id"}
+# Parameters that name no object but what to do or show, with the values tried.
+FIXED = {"act": ("deactivate", "password", "unlock"), "language": ("en", "es")}
 # Parameters that name an object of an agency, and the string ids among them.
 OWNED = {
     "public_id",
@@ -180,6 +182,8 @@ OWNED = {
     "report_id",
     "job_id",
     "receipt_id",
+    "user_id",
+    "token_id",
 }
 STRING_IDS = {"public_id", "id"}
 
@@ -471,6 +475,10 @@ def _fill_agency(code: str, name: str, marker: str, folder: Path) -> Side:
             "report_id": [str(report.pk)],
             "job_id": [str(job.pk)],
             "receipt_id": [str(receipt.pk)],
+            "user_id": [str(person.pk) for person in people.values()],
+            "token_id": [
+                str(token.pk) for token in ApiToken.objects.filter(user__in=people.values())
+            ],
         },
         files={hashlib.sha256(blob).hexdigest() for blob in blobs},
         secrets=(
@@ -604,6 +612,8 @@ def _addresses(route: Route, world: World) -> list[Address]:
     for name in route.parameters:
         if name in SHARED:
             choices.append([(world.directory_id, "shared")])
+        elif name in FIXED:
+            choices.append([(value, "fixed") for value in FIXED[name]])
         else:
             choices.append(
                 [(value, "A") for value in world.a.ids[name]]
@@ -674,6 +684,17 @@ def _fingerprint(side: Side) -> tuple[Any, ...]:
         Notice.objects.filter(partner__agency=side.agency).count(),
         Certification.objects.filter(partner__agency=side.agency).count(),
         Acknowledgment.objects.filter(notice__partner__agency=side.agency).count(),
+        tuple(
+            get_user_model()
+            .objects.filter(pk__in=[person.pk for person in side.people.values()])
+            .order_by("id")
+            .values_list("is_active", "password", "membership__role", "membership__agency")
+        ),
+        tuple(
+            ApiToken.objects.filter(user__membership__agency=side.agency)
+            .order_by("id")
+            .values_list("revoked_at")
+        ),
         len(mail.outbox),
     )
 
@@ -683,7 +704,7 @@ def _fingerprint(side: Side) -> tuple[Any, ...]:
 
 def test_every_route_has_its_parameters_filled():
     unknown = {
-        route.name: [name for name in route.parameters if name not in OWNED | SHARED]
+        route.name: [name for name in route.parameters if name not in OWNED | SHARED | set(FIXED)]
         for route in ROUTES
     }
     assert {name: params for name, params in unknown.items() if params} == {}

@@ -60,6 +60,16 @@ def test_the_privacy_officer_reads_the_flags_and_opens_a_finding_to_its_rows(
     january = page.locator("#month-2025-01 path").first
     assert january.evaluate("bar => getComputedStyle(bar).fill") == "rgb(139, 10, 3)"
     _screenshot(page, "monitor-overview")
+    # The findings fit the page at 1280 pixels wide: nothing to scroll sideways to read.
+    widths = page.locator("#findings-caption").evaluate(
+        """caption => ({
+            table: caption.closest("table").scrollWidth,
+            box: caption.closest("table").parentElement.clientWidth,
+            page: document.documentElement.scrollWidth,
+            window: document.documentElement.clientWidth,
+        })"""
+    )
+    assert widths["table"] <= widths["box"] and widths["page"] <= widths["window"], widths
 
     page.get_by_label("Category", exact=True).select_option("immigration")
     page.get_by_label("From month").fill("2025-02")

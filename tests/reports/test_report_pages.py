@@ -409,8 +409,8 @@ def test_the_attester_reads_the_whole_report_attests_it_and_the_office_accepts_t
     assert sorted(record_ids(page)) == sorted(quarter.received)
     assert quarter.later not in pages.html(page)
     assert pages.counts(page) == {"Released": 1, "Refused": 1, "Pending": 1, "Withdrawn": 0}
-    assert count_table(page, "Immigration-related") == {"yes": 1, "no": 2}
-    assert count_table(page, "By channel") == {"email": 2, "phone": 1}
+    assert count_table(page, "Immigration-related") == {"Yes": 1, "No": 2}
+    assert count_table(page, "By channel") == {"Email": 2, "Telephone": 1}
     text = pages.text(page)
     assert "3 reportable requests received in the period" in text
     assert "Exceptions None: every release of the period was allowed" in text

@@ -209,7 +209,7 @@ def test_counsel_types_a_detectives_robbery_request_and_sees_it_is_eligible(page
     page.get_by_label("Requester's name or title").fill("Detective, Robbery Unit")
     page.get_by_label(re.compile(r"^Organization")).fill("Denver Police Department")
     page.get_by_label("Level of government").select_option("local")
-    for record in ("Address", "Photo"):
+    for record in ("Address", "Photograph"):
         # USWDS draws the box on the label and moves the real input off screen.
         page.locator("label.usa-checkbox__label").filter(has_text=re.compile(f"^{record}$")).click()
         expect(page.get_by_label(record, exact=True)).to_be_checked()

@@ -240,9 +240,19 @@ def test_it_refuses_ice_with_an_i200_and_says_what_the_document_is(counsel_clien
     )
     assert heading == "Refuse"
     assert "C.R.S. 24-74-103" in html
-    assert "administrative_warrant" in html
+    assert "Administrative warrant, not issued by a court" in html
     assert "Inferred from the document" in html
     assert "Immigration-related" in html
+
+
+def test_the_decision_names_documents_duties_and_records_in_words_not_codes(counsel_client):
+    _, html = _decide(counsel_client, {**ICE_WITH_DOCUMENT, "process_text": "\n".join(I200_LINES)})
+    decision = html[html.index('class="custodiet-decision') : html.index("</section>")]
+    # The JSON and the table of facts, folded away, are for those who want the codes.
+    shown = re.sub(r"<details.*?</details>", "", decision, flags=re.S)
+    assert "Log the request" in shown
+    for code in ("administrative_warrant", "log_request", "immigration_status"):
+        assert code not in shown, code
 
 
 def test_a_stated_kind_the_document_contradicts_is_overruled(counsel_client):
@@ -257,7 +267,7 @@ def test_a_stated_kind_the_document_contradicts_is_overruled(counsel_client):
 def test_a_denver_robbery_request_is_eligible_with_its_obligations(counsel_client):
     heading, html = _decide(counsel_client, ROBBERY)
     assert heading == "Eligible for release once the obligations are met"
-    assert "supervisor_notice" in html
+    assert "Tell a supervisor" in html
     assert "Tell a supervisor before anything is released." in html
     assert "use_restriction_notice" in html
     assert "Immigration-related" not in html
@@ -340,7 +350,7 @@ def test_a_pdf_upload_of_an_i200_is_classified_as_an_administrative_warrant(coun
     upload = SimpleUploadedFile("warrant.pdf", _pdf(I200_LINES), content_type="application/pdf")
     heading, html = _decide(counsel_client, {**ICE_WITH_DOCUMENT, "process_file": upload})
     assert heading == "Refuse"
-    assert "administrative_warrant" in html
+    assert "Administrative warrant, not issued by a court" in html
     # The text read from the file is shown in the box it replaced.
     assert "WARRANT FOR ARREST OF ALIEN" in _page(html).form_data()["process_text"][0]
 

@@ -190,7 +190,7 @@ def test_the_explorer_still_reads_an_ordinary_warrant(client_of):
     )
     html = response.content.decode()
     assert re.search(r'id="decision-heading">Refuse<', html)
-    assert "administrative_warrant" in html
+    assert "Administrative warrant, not issued by a court" in html
 
 
 # A partner's signed certification -----------------------------------------------------------

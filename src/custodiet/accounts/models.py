@@ -20,12 +20,15 @@ class Agency(models.Model):
     # How many days a request may wait for its answer before it shows as overdue.
     answer_within_days = models.PositiveSmallIntegerField(default=5)
     # The IANA time zone the agency's days are counted in (the law in force, due dates).
-    time_zone = models.CharField(max_length=64, default="America/Denver")
+    # (Defaults in the database too, so rows written by other tools than Django get them.)
+    time_zone = models.CharField(
+        max_length=64, default="America/Denver", db_default="America/Denver"
+    )
     # The return address its letters carry, one line per line as it is printed.
-    address = models.TextField(blank=True)
+    address = models.TextField(blank=True, default="", db_default="")
     # Where requesters write back; letters and emails name it.
-    email = models.EmailField(blank=True)
-    phone = models.CharField(max_length=40, blank=True)
+    email = models.EmailField(blank=True, default="", db_default="")
+    phone = models.CharField(max_length=40, blank=True, default="", db_default="")
 
     class Meta:
         verbose_name_plural = "agencies"

@@ -27,7 +27,7 @@ from custodiet import __version__
 from custodiet.accounts.access import get_case_for_user, require
 from custodiet.accounts.models import ApiToken
 from custodiet.accounts.ratelimit import PartnerThrottle, address_wait
-from custodiet.api.body import BodyError, read_request
+from custodiet.api.body import BodyError, added_fields, read_request
 from custodiet.api.idempotency import (
     KEY_HEADER,
     KEY_PATTERN,
@@ -40,7 +40,7 @@ from custodiet.api.idempotency import (
 from custodiet.api.schemas import Errors, RequestDetail, RequestOut, request_schemas
 from custodiet.cases.actions import WorkflowError
 from custodiet.cases.models import Case
-from custodiet.policy.model import ID_PATTERN, RequestError
+from custodiet.policy.model import ID_PATTERN, RequestError, parse_request
 from custodiet.records.actions import RecordError
 
 logger = logging.getLogger(__name__)
@@ -157,7 +157,19 @@ def _answer(case: Case) -> dict[str, Any]:
         # In UTC, whatever offset the sender wrote: the same answer from POST and GET.
         "received_at": record.received_at.astimezone(dt.UTC),
         "decision": record.decisions.latest("id").payload,
+        "warnings": _warnings(record.payload),
     }
+
+
+def _warnings(payload: dict[str, Any]) -> list[dict[str, str]]:
+    """The fields the sender added, found again in the stored request, which keeps them:
+    the record is where they are kept, and every answer about it names them alike."""
+    try:
+        request = parse_request(payload)
+    except RequestError:
+        # Recorded under rules since tightened; the record stands as it is.
+        return []
+    return [{"field": field, "message": message} for field, message in added_fields(request)]
 
 
 def _stored_answer(case: Case) -> dict[str, Any]:

@@ -3,10 +3,16 @@
 `parse_request` decides what a request may hold (the contract, and what a record and a
 ledger leaf can keep); this module adds what is HTTP's: the body's size, whether it is
 JSON at all, and the channel a request sent to the API came by.
+
+The contract lets a sender add fields ("add fields freely, rename none"), so a field it
+does not define is kept with the request, not refused; but nothing reads it, and a
+misspelt `purpose_catgory` would otherwise pass unnoticed while the decision goes without
+it. The answer names every such field (`added_fields`).
 """
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 from dataclasses import dataclass
@@ -16,6 +22,7 @@ import rfc8785
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest
+from pydantic import BaseModel
 
 from custodiet.policy.model import MAX_DEPTH, Request, RequestError, parse_request
 
@@ -48,6 +55,32 @@ def read_request(http_request: HttpRequest, *, channel: str) -> Body:
         request = request.model_copy(update={"channel": channel})
     # parse_request has refused what canonical JSON cannot write (NaN, huge integers).
     return Body(request, hashlib.sha256(rfc8785.dumps(data)).hexdigest())
+
+
+def added_fields(request: BaseModel, prefix: str = "") -> list[tuple[str, str]]:
+    """Each field of `request` the contract does not define, as (path, what it means for
+    the sender), the path written as errors write it (`legal_process[0].pages`)."""
+    found = []
+    for name in request.model_extra or {}:
+        known = type(request).model_fields
+        close = difflib.get_close_matches(name, known, n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        found.append(
+            (
+                prefix + name,
+                f"unknown field '{name}'{hint}: kept with the request, but not part of the "
+                "contract, so the decision did not read it",
+            )
+        )
+    for name in type(request).model_fields:
+        value = getattr(request, name)
+        if isinstance(value, BaseModel):
+            found += added_fields(value, f"{prefix}{name}.")
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                if isinstance(item, BaseModel):
+                    found += added_fields(item, f"{prefix}{name}[{index}].")
+    return found
 
 
 def _decode(http_request: HttpRequest) -> Any:

@@ -39,6 +39,14 @@ class RequestOut(Schema):
     state: State
     received_at: dt.datetime
     decision: Decision
+    warnings: list[Problem] = Field(
+        default_factory=list,
+        description=(
+            "fields of the request the contract does not define, each named: they are "
+            "kept with the request, but the decision did not read them (a misspelt field "
+            "name shows here)"
+        ),
+    )
 
 
 class RequestDetail(RequestOut):

@@ -13,6 +13,8 @@ entry in one transaction. The rules of the workflow live here, once:
     approved              -> with_counsel, when the law in force on the day of release
                              does not allow the release as approved (decided again)
     any open state        -> to_refuse, when the Governor's office does not approve
+    released | refused    -> its letters delivered: emailed, mailed or handed over, each
+                             recorded as it happens (a case stays closed)
 
 Nobody approves a request they took in or decided. Nothing is released while a step the
 decision requires (`STEPS`) is unrecorded, nor that the law in force that day forbids.
@@ -29,8 +31,9 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import PermissionDenied
-from django.core.mail import send_mail
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMessage, send_mail
+from django.core.validators import validate_email
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -38,7 +41,8 @@ from django.utils import timezone
 from custodiet.accounts.access import require
 from custodiet.accounts.models import Agency, Role
 from custodiet.cases import letters
-from custodiet.cases.models import OPEN_STATES, Case, Document, Letter, State
+from custodiet.cases.models import OPEN_STATES, Case, Delivery, Document, Letter, State
+from custodiet.cases.notices import tell_the_clerk
 from custodiet.ledger import store
 from custodiet.policy.model import Decision, Request, RequestError
 from custodiet.records.actions import decide_again, receive_and_decide, record_decision
@@ -282,6 +286,7 @@ def counsel_decide(case: Case, *, by: AbstractBaseUser, release: bool, reason: s
             _notify_supervisors(case, by)
         else:
             _move(case, State.TO_REFUSE)
+        tell_the_clerk(case, "counsel_released" if release else "counsel_refused", by=by)
     return case
 
 
@@ -297,6 +302,7 @@ def approve(case: Case, *, by: AbstractBaseUser) -> Case:
         case.approved_by = by
         _move(case, State.APPROVED, "approved_by")
         _record(case, "supervisor.approved", by, {"to_state": case.state})
+        tell_the_clerk(case, "approved", by=by)
     return case
 
 
@@ -315,6 +321,7 @@ def send_back(case: Case, *, by: AbstractBaseUser, reason: str) -> Case:
         _record(
             case, "supervisor.sent_back", by, {"to_state": case.state, "reason": reason.strip()}
         )
+        tell_the_clerk(case, "sent_back", by=by)
     return case
 
 
@@ -514,3 +521,96 @@ def refuse(case: Case, *, by: AbstractBaseUser) -> Case:
             {"to_state": case.state, "document_sha256": [letter.sha256 for letter in issued]},
         )
     return case
+
+
+# Delivery -------------------------------------------------------------------------------
+
+DELIVERED = "letter.delivered"
+# What a delivery needs in `to` when the request holds none.
+_WHERE = {
+    Delivery.Method.EMAIL: "an email address",
+    Delivery.Method.MAIL: "a postal address",
+    Delivery.Method.HAND: "who received it",
+}
+
+
+def previewable(case: Case) -> str | None:
+    """The kind of letter the case would issue now, which may be previewed; None if none."""
+    if case.state in (State.TO_REFUSE, State.SENT_BACK):
+        return Letter.Kind.REFUSAL
+    if case.state == State.APPROVED:
+        return Letter.Kind.RELEASE
+    return None
+
+
+def deliver(case: Case, *, by: AbstractBaseUser, method: str, to: str = "") -> Delivery:
+    """Record how the case's issued letters went out, as it happens.
+
+    By email they are sent here, attached, to `to` or else the requester's email on the
+    request; by mail `to` defaults to the requester's postal address; by hand it says who
+    received them. A message the mail server refuses leaves nothing recorded, so the case
+    never says a letter went out that did not.
+    """
+    require(by, "can_close")
+    if method not in Delivery.Method.values:
+        raise WorkflowError("choose how the letter went out: email, mail or by hand")
+    requester = case.request.payload.get("requester") or {}
+    to = to.strip() or {
+        Delivery.Method.EMAIL: requester.get("email") or "",
+        Delivery.Method.MAIL: requester.get("address") or "",
+    }.get(method, "")
+    if not to:
+        raise WorkflowError(f"give {_WHERE[Delivery.Method(method)]}: the request holds none")
+    if method == Delivery.Method.EMAIL:
+        try:
+            validate_email(to)
+        except ValidationError:
+            raise WorkflowError(f"{to} is not an email address") from None
+    with transaction.atomic():
+        case = Case.objects.select_for_update().select_related("agency", "request").get(pk=case.pk)
+        _expect(case, State.RELEASED, State.REFUSED)
+        issued = list(case.letters.order_by("id"))
+        if not issued:
+            raise WorkflowError(f"no letter was issued on case {case.request.public_id}")
+        delivery = Delivery.objects.create(case=case, method=method, to=to, by=by)
+        delivery.letters.set(issued)
+        details = {
+            "method": method,
+            "letter_sha256": [letter.sha256 for letter in issued],
+            "language": [letter.language for letter in issued],
+            "to": to,
+        }
+        _record(case, DELIVERED, by, {"delivery": details})
+        if method == Delivery.Method.EMAIL:
+            # Last, so a message the mail server refuses rolls the delivery back.
+            _email(case, issued, to)
+    return delivery
+
+
+def _email(case: Case, issued: Sequence[Letter], to: str) -> None:
+    agency, public_id = case.agency, case.request.public_id
+    what = Letter.Kind(issued[0].kind).label
+    signature = "\n".join(
+        line for line in [agency.name, agency.address, agency.phone, agency.email] if line
+    )
+    message = EmailMessage(
+        subject=f"{what}, request {public_id}, {agency.name}",
+        body=(
+            f"The answer to your request {public_id} is attached, in English and in Spanish.\n\n"
+            f"La respuesta a su solicitud {public_id} va adjunta, en inglés y en español.\n\n"
+            f"{signature}\n"
+        ),
+        to=[to],
+        # Answers go to the records office, not to the server's sending address.
+        reply_to=[agency.email] if agency.email else None,
+    )
+    for letter in issued:
+        message.attach(
+            f"{public_id}-{letter.kind}-{letter.language}.pdf", bytes(letter.pdf), "application/pdf"
+        )
+    try:
+        message.send()
+    except OSError as error:  # smtplib's errors are OSErrors too
+        raise WorkflowError(
+            f"the email to {to} could not be sent ({error}); nothing is recorded as delivered"
+        ) from None

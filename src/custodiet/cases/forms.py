@@ -52,6 +52,21 @@ class IntakeForm(RequestForm):
         ],
         widget=forms.Select(attrs={"class": "usa-select"}),
     )
+    # Where the answer goes: the letter is addressed and may be emailed to these.
+    requester_email = forms.EmailField(
+        label="Requester's email",
+        required=False,
+        max_length=300,
+        widget=forms.EmailInput(attrs={"class": "usa-input", "autocomplete": "off"}),
+        help_text="The letter that answers the request can be emailed here.",
+    )
+    requester_address = forms.CharField(
+        label="Requester's postal address",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"class": "usa-textarea", "rows": "4"}),
+        help_text="As it goes on an envelope, one line per line. The letter is addressed to it.",
+    )
     subject_name = forms.CharField(
         label="Person's name",
         required=False,
@@ -79,6 +94,8 @@ class IntakeForm(RequestForm):
     )
 
     contract_fields = CONTRACT_FIELDS | {
+        "requester.email": "requester_email",
+        "requester.address": "requester_address",
         "subjects": "subject_name",
         "subjects[0].name": "subject_name",
         "subjects[0].date_of_birth": "subject_date_of_birth",
@@ -127,6 +144,8 @@ class IntakeForm(RequestForm):
         request = super().contract()
         data = self.cleaned_data
         request["receiving_agency"] = self.agency.code
+        contact = {"email": data["requester_email"], "address": data["requester_address"]}
+        request["requester"] |= {key: value for key, value in contact.items() if value}
         born = data["subject_date_of_birth"]
         subject = {
             key: value
@@ -159,6 +178,17 @@ class QueueFilterForm(forms.Form):
         choices=[("", "My queue"), *State.choices],
         widget=forms.Select(attrs={"class": "usa-select"}),
     )
+
+    def __init__(self, *args: Any, counts: dict[str, int] | None = None, **kwargs: Any) -> None:
+        """`counts`: how many cases each choice shows ("" for the person's own queue),
+        written after its label so a person sees where the work is before choosing."""
+        super().__init__(*args, **kwargs)
+        if counts is not None:
+            field = self.fields["state"]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = [
+                (value, f"{label} ({counts.get(value, 0)})") for value, label in field.choices
+            ]
 
 
 def _reason(label: str, help_text: str) -> forms.CharField:
@@ -320,3 +350,30 @@ STEP_FORMS: dict[str, type[StepForm]] = {
     "record_officer": OfficerForm,
     "governor_review": GovernorReviewForm,
 }
+
+
+class DeliveryForm(forms.Form):
+    """How an issued letter went out: emailed now, or recorded as mailed or handed over."""
+
+    bound_field_class = UswdsBoundField
+    prefix = "delivery"
+
+    method = forms.ChoiceField(
+        label="How it goes out",
+        choices=[
+            ("email", "Email it now, with the letters attached"),
+            ("mail", "It was mailed"),
+            ("hand", "It was handed over"),
+        ],
+        widget=forms.RadioSelect(attrs={"class": "usa-radio__input"}),
+    )
+    to = forms.CharField(
+        label="To",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"class": "usa-textarea", "rows": "3"}),
+        help_text=(
+            "By email or mail, leave blank to use the requester's email or postal address on "
+            "the request. By hand, give who received it."
+        ),
+    )

@@ -15,6 +15,7 @@ since (tests/cases/test_letters.py fails until the translation is written).
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -25,57 +26,14 @@ from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
+from custodiet import labels
 from custodiet.cases.models import Case, Letter
+from custodiet.policy.facts.documents import classify_document, recognised_form
 from custodiet.policy.packs import PackError, Rule, get_pack
 from custodiet.records.models import Event
 
 KINDS = (Letter.Kind.REFUSAL, Letter.Kind.RELEASE)
 LANGUAGES = ("en", "es")
-
-RECORDS = {
-    "name": ("name", "nombre"),
-    "address": ("address", "domicilio"),
-    "date_of_birth": ("date of birth", "fecha de nacimiento"),
-    "license_number": (
-        "driver's license or ID card number",
-        "número de licencia de conducir o de tarjeta de identificación",
-    ),
-    "license_status": ("license status", "estado de la licencia"),
-    "driving_record": ("driving record", "historial de manejo"),
-    "photo": ("photograph", "fotografía"),
-    "physical_description": ("physical description", "descripción física"),
-    "vehicle_registration": ("vehicle registration", "registro del vehículo"),
-    "phone": ("telephone number", "número de teléfono"),
-    "email": ("email address", "dirección de correo electrónico"),
-    "ssn": ("Social Security number", "número de Seguro Social"),
-    "place_of_birth": ("place of birth", "lugar de nacimiento"),
-    "immigration_status": ("immigration status", "situación migratoria"),
-    "citizenship_status": ("citizenship status", "ciudadanía"),
-    "identity_documents": ("identity documents", "documentos de identidad"),
-    "signature": ("signature", "firma"),
-    "other": ("other records", "otros datos"),
-}
-
-# What the system took each document to be, as the requester should read it.
-PROCESS_KINDS = {
-    "judicial_warrant": ("judicial warrant", "mandamiento judicial (warrant)"),
-    "court_order": ("court order", "orden de un tribunal"),
-    "court_subpoena": ("subpoena issued by a court", "citación emitida por un tribunal"),
-    "grand_jury_subpoena": ("grand jury subpoena", "citación de un gran jurado"),
-    "administrative_warrant": (
-        "administrative warrant, not issued by a court",
-        "orden administrativa, no emitida por un tribunal",
-    ),
-    "administrative_subpoena": (
-        "administrative subpoena, not issued by a court",
-        "citación administrativa, no emitida por un tribunal",
-    ),
-    "detainer": (
-        "immigration detainer, not issued by a court",
-        "solicitud de detención migratoria (detainer), no emitida por un tribunal",
-    ),
-    "other": ("document of another kind", "documento de otro tipo"),
-}
 
 MONTHS = {
     "en": [
@@ -130,15 +88,26 @@ class Ground:
     untranslated: bool = False
 
 
-def render(case: Case, kind: str, language: str) -> bytes:
-    """The refusal letter or release package for the case, in English or Spanish, as PDF."""
+# Printed across and atop every page of a preview.
+PREVIEW_MARK = {"en": "PREVIEW – NOT ISSUED", "es": "BORRADOR – NO EMITIDO"}
+
+
+def render(case: Case, kind: str, language: str, *, preview: bool = False) -> bytes:
+    """The refusal letter or release package for the case, in English or Spanish, as PDF.
+
+    A preview is the same letter marked on every page as a draft that was not issued, so
+    that a copy of it can never pass for the letter the ledger records.
+    """
     if kind not in KINDS:
         raise ValueError(f"no letter of kind {kind!r}; use one of: {', '.join(KINDS)}")
     if language not in LANGUAGES:
         raise ValueError(f"no letters in {language!r}; use one of: {', '.join(LANGUAGES)}")
     context = _context(case, kind, language)
+    if preview:
+        context |= {"preview": True, "preview_mark": PREVIEW_MARK[language]}
     html = render_to_string(f"cases/letters/{kind}.{language}.html", context)
-    return write_pdf(html, f"custodiet:{context['request_id']}:{kind}:{language}")
+    identifier = f"custodiet:{context['request_id']}:{kind}:{language}"
+    return write_pdf(html, identifier + (":preview" if preview else ""))
 
 
 def write_pdf(html: str, identifier: str) -> bytes:
@@ -195,6 +164,10 @@ def _context(case: Case, kind: str, language: str) -> dict[str, Any]:
         "documents": _documents(request, decision, language),
         "immigration_related": bool(decision.get("immigration_related")),
         "contact": _contact(case),
+        "agency_address": _lines(case.agency.address),
+        "agency_email": case.agency.email,
+        "agency_phone": case.agency.phone,
+        "requester_address": _lines(requester.get("address") or ""),
     }
     if kind == Letter.Kind.REFUSAL:
         context["grounds"] = _refusal_grounds(case, decision, events, language)
@@ -203,10 +176,13 @@ def _context(case: Case, kind: str, language: str) -> dict[str, Any]:
     return context
 
 
+def _lines(address: str) -> list[str]:
+    """A postal address as the lines it is printed on, blank lines dropped."""
+    return [line.strip() for line in address.splitlines() if line.strip()]
+
+
 def _words(records: list[str], language: str) -> list[str]:
-    index = LANGUAGES.index(language)
-    words = [RECORDS[r][index] if r in RECORDS else r.replace("_", " ") for r in records]
-    return [word[:1].upper() + word[1:] for word in words]
+    return [labels.label(record, "records_requested", language) for record in records]
 
 
 def _explanation(reason: dict[str, Any], language: str, pack_id: str) -> tuple[str, bool]:
@@ -243,16 +219,60 @@ def _documents(
 ) -> list[dict[str, str]]:
     """The legal documents the requester offered, named as they named them, and what the
     decision took each to be (findings are in the same order as the documents)."""
-    index = LANGUAGES.index(language)
     findings = decision.get("legal_process", [])
     documents = []
     for position, document in enumerate(request.get("legal_process", [])):
-        parts = [document.get("form"), document.get("title"), document.get("issued_by")]
-        name = ", ".join(part for part in parts if part) or "—"
+        name = _document_name(document, language)
         finding = findings[position] if position < len(findings) else {}
         kind = finding.get("kind") or document.get("kind") or ""
-        documents.append({"name": name, "kind": PROCESS_KINDS.get(kind, ("", ""))[index]})
+        documents.append(
+            {"name": name, "kind": labels.words(kind, "kind", language) if kind else ""}
+        )
     return documents
+
+
+# How a letter names a document: its form, title and issuer (`_document_name`).
+DOCUMENT_WORDS = {
+    "en": {
+        "form": "Form {}",
+        "issued_by": "issued by {}",
+        "unnamed": "A document with no form number or title",
+    },
+    "es": {
+        "form": "Formulario {}",
+        "issued_by": "emitido por {}",
+        "unnamed": "Un documento sin número de formulario ni título",
+    },
+}
+
+
+def _document_name(document: dict[str, Any], language: str) -> str:
+    """The document as "Form I-200, Warrant for Arrest of Alien": its form and title as
+    given, else as its own text shows them (a requester who sends only the file names
+    neither)."""
+    words = DOCUMENT_WORDS[language]
+    form, title, issuer = (document.get(key) for key in ("form", "title", "issued_by"))
+    if not title:
+        described = {
+            key: document.get(key) for key in ("form", "title", "issued_by", "signed_by", "text")
+        }
+        recognised = recognised_form(classify_document(**described))
+        if recognised is not None and (
+            not form or _form_number(form) == _form_number(recognised[0])
+        ):
+            form, title = form or recognised[0], recognised[1]
+    parts = [
+        words["form"].format(_form_number(form, keep_case=True)) if form else None,
+        title,
+        words["issued_by"].format(issuer) if issuer else None,
+    ]
+    return ", ".join(part for part in parts if part) or words["unnamed"]
+
+
+def _form_number(form: str, *, keep_case: bool = False) -> str:
+    """The number alone, without a leading "Form" the requester may have written."""
+    number = re.sub(r"^\s*(?:form|formulario)\b\s*", "", form, flags=re.IGNORECASE).strip()
+    return number if keep_case else re.sub(r"[\s-]", "", number).casefold()
 
 
 def _last(events: list[Event], *kinds: str) -> Event | None:

@@ -102,3 +102,30 @@ class Letter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.language}) for {self.case}"
+
+
+class Delivery(models.Model):
+    """How issued letters went out, recorded when they did: emailed, mailed or handed over.
+
+    Issuing a letter makes it; only a delivery says it left the building. A case's
+    letters may go out more than once (emailed, then mailed as well).
+    """
+
+    class Method(models.TextChoices):
+        EMAIL = "email", "Emailed"
+        MAIL = "mail", "Mailed"
+        HAND = "hand", "Handed over"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="deliveries")
+    letters = models.ManyToManyField(Letter, related_name="deliveries")
+    method = models.CharField(max_length=5, choices=Method.choices)
+    # The email address, the postal address, or whom it was handed to, as recorded.
+    to = models.TextField(blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_method_display()} for {self.case}"

@@ -34,5 +34,11 @@ urlpatterns = [
     ),
     path("<str:public_id>/documents/<int:document_id>", views.document, name="case-document"),
     path("<str:public_id>/letters/<int:letter_id>.pdf", views.letter, name="case-letter"),
+    path(
+        "<str:public_id>/letters/preview-<str:language>.pdf",
+        views.letter_preview,
+        name="case-letter-preview",
+    ),
+    path("<str:public_id>/deliver/", views.deliver, name="case-deliver"),
     path("<str:public_id>/proof/<int:entry>/", views.proof, name="case-proof"),
 ]

@@ -18,7 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import BooleanField, Q, Value, When
+from django.db.models import BooleanField, Count, Q, Value, When
 from django.db.models import Case as Switch
 from django.db.models.functions import Length
 from django.http import Http404, HttpRequest, HttpResponse
@@ -31,16 +31,17 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from custodiet.accounts.access import agency_cases, get_case_for_user, require
 from custodiet.accounts.models import Membership
 from custodiet.accounts.ratelimit import limit_uploads
-from custodiet.cases import actions
+from custodiet.cases import actions, letters, story
 from custodiet.cases.forms import (
     STEP_FORMS,
     CounselForm,
+    DeliveryForm,
     IntakeForm,
     QueueFilterForm,
     ResubmitForm,
     SendBackForm,
 )
-from custodiet.cases.models import OPEN_STATES, Case, State
+from custodiet.cases.models import OPEN_STATES, Case, Delivery, State
 from custodiet.ledger import store
 from custodiet.ledger.models import Checkpoint, Entry
 from custodiet.merkle.rfc6962 import leaf_hash
@@ -69,10 +70,10 @@ STATE_TAGS = {
 }
 EVENTS = {
     "request.received": "Request received and recorded",
-    "request.decided": "Decided by the rules",
+    "request.decided": "First decision, by the rules",
     "case.opened": "Case opened",
     "supervisor.notified": "Supervisors notified by email",
-    "counsel.decided": "Counsel decided",
+    "counsel.decided": "Counsel's decision",
     "supervisor.approved": "Approved for release by a supervisor",
     "supervisor.sent_back": "Sent back by a supervisor",
     "case.resubmitted": "Resubmitted to the supervisors",
@@ -80,6 +81,7 @@ EVENTS = {
     "request.refused": "Refused with the refusal letter",
     actions.REDECIDED: "Decided again before release; not released",
     actions.OBLIGATION_RECORDED: "Recorded before release",
+    actions.DELIVERED: "Letters delivered",
 }
 # Each step a decision may require before release: its page address, and who records it.
 STEP_URLS = {
@@ -91,17 +93,7 @@ WHO_RECORDS = {
     "can_take_in": "A clerk records it.",
     "can_record_governor_review": "A supervisor or the privacy officer records it.",
 }
-# What happens next, for a person who has no step to take on the case now.
-WAITING_FOR = {
-    State.WITH_COUNSEL: "Counsel decides this request next.",
-    State.AWAITING_APPROVAL: "A supervisor approves it, or sends it back, next.",
-    State.SENT_BACK: "A clerk resubmits it to the supervisors, or sends the refusal letter, next.",
-    State.APPROVED: "A clerk sends the release package next.",
-    State.TO_REFUSE: "A clerk sends the refusal letter next.",
-    State.RELEASED: "The case is closed: the release package was sent.",
-    State.REFUSED: "The case is closed: the refusal letter was sent.",
-}
-OUTCOME_WORDS = {"refuse": "refuse", "legal_review": "counsel must review", "eligible": "eligible"}
+OUTCOME_WORDS = story.OUTCOME_WORDS
 
 
 staff_page = pages.staff_page(not_found="cases/not_found.html")
@@ -114,21 +106,10 @@ staff_page = pages.staff_page(not_found="cases/not_found.html")
 def _my_queue(membership: Membership) -> Q:
     """The cases a role works on when no state is chosen."""
     if membership.can_take_in or membership.can_close:
-        return Q(state__in=OPEN_STATES)
+        return Q(state__in=OPEN_STATES) | story.undelivered()
     if membership.can_decide_legal_review:
         return Q(state=State.WITH_COUNSEL)
     return Q()  # privacy officers and auditors read them all
-
-
-def _needs_me(membership: Membership, user: Any) -> Q | None:
-    """The cases waiting for this person's next step, listed first."""
-    if membership.can_approve:
-        return Q(state=State.AWAITING_APPROVAL) & ~Q(taken_in_by=user) & ~Q(decided_by=user)
-    if membership.can_close:
-        return Q(state__in=[State.TO_REFUSE, State.APPROVED, State.SENT_BACK])
-    if membership.can_decide_legal_review:
-        return Q(state=State.WITH_COUNSEL)
-    return None
 
 
 def _possible_duplicates(membership: Membership, case: Case) -> list[Case]:
@@ -175,10 +156,10 @@ def _subject_keys(payload: dict[str, Any]) -> tuple[set[str], set[str]]:
 @require_safe
 def queue(request: HttpRequest) -> HttpResponse:
     membership = require(request.user, "can_see_cases")
-    form = QueueFilterForm(request.GET)
+    form = QueueFilterForm(request.GET, counts=_counts(membership))
     state = form.cleaned_data["state"] if form.is_valid() else ""
     cases = agency_cases(membership).filter(Q(state=state) if state else _my_queue(membership))
-    needs_me = _needs_me(membership, request.user)
+    needs_me = story.my_turn(membership, request.user)
     if needs_me is not None:
         cases = cases.annotate(
             needs_me=Switch(
@@ -204,6 +185,13 @@ def queue(request: HttpRequest) -> HttpResponse:
     return render(request, "cases/queue.html", context)
 
 
+def _counts(membership: Membership) -> dict[str, int]:
+    """How many of the agency's cases are in each state, and in this person's own queue."""
+    cases = agency_cases(membership)
+    counts = dict(cases.values_list("state").annotate(n=Count("id")).order_by())
+    return {"": cases.filter(_my_queue(membership)).count(), **counts}
+
+
 def _row(case: Case, today: dt.date) -> dict[str, Any]:
     record = case.request
     return {
@@ -211,7 +199,10 @@ def _row(case: Case, today: dt.date) -> dict[str, Any]:
         "public_id": record.public_id,
         "received": timezone.localtime(record.received_at),
         "requester": record.requester_organization,
-        "records": [vocabulary_label(item) for item in record.payload.get("records_requested", [])],
+        "records": [
+            vocabulary_label(item, "records_requested")
+            for item in record.payload.get("records_requested", [])
+        ],
         "tag": STATE_TAGS[State(case.state)],
         "needs_me": getattr(case, "needs_me", False),
         **_deadline(case, today),
@@ -340,7 +331,7 @@ def _case_page(
         "may_record": any(step["may"] for step in steps),
         "redecided": _redecided(events),
         "took_part": took_part,
-        "waiting_for": WAITING_FOR[State(case.state)],
+        **_story(membership, case, events, took_part, steps, decided),
         "forms": {
             "counsel": CounselForm(),
             "send_back": SendBackForm(),
@@ -353,9 +344,40 @@ def _case_page(
         "result": result,
         "documents": documents,
         "letters": case.letters.defer("pdf").annotate(size=Length("pdf")),
+        "delivery": _delivery(membership, case, (bound or {}).get(DeliveryForm.prefix)),
         "history": [_event(event) for event in events],
     }
     return render(request, "cases/case.html", context, status=status)
+
+
+def _story(
+    membership: Membership,
+    case: Case,
+    events: list[Any],
+    took_part: bool,
+    steps: list[dict[str, Any]],
+    decided: Any,
+) -> dict[str, Any]:
+    """The top of the page: the next step for this person, the decisions so far in order,
+    and the records under the decision in force (`custodiet.cases.story`)."""
+    awaited = [(step["what"], step["may"]) for step in steps]
+    next_step = story.next_step(
+        membership,
+        case.state,
+        took_part=took_part,
+        awaited=awaited,
+        delivered=case.deliveries.exists(),
+    )
+    requested = case.request.payload.get("records_requested", [])
+    counsel = story.counsel_released(events)
+    payload = decided.payload if decided is not None else {}
+    return {
+        "next_step": next_step,
+        "waiting_for": "" if next_step["mine"] else next_step["text"],
+        "decisions": story.decisions(events),
+        "records_now": story.records_now(case.state, payload, requested, counsel),
+        "decided_again": decided is not None and case.request.decisions.count() > 1,
+    }
 
 
 def _may(
@@ -373,24 +395,64 @@ def _may(
     }
 
 
+def _delivery(membership: Membership, case: Case, bound: DeliveryForm | None) -> dict[str, Any]:
+    """What was issued and how it went out, for the box near the top of the page; the
+    letters themselves are `letters` of the page's context."""
+    requester = case.request.payload.get("requester") or {}
+    closed = case.state in (State.RELEASED, State.REFUSED)
+    initial = {"method": "email" if requester.get("email") else "mail"}
+    return {
+        "done": [
+            {
+                "what": f"{delivery.get_method_display()} to {_one_line(delivery.to)}",
+                "by": delivery.by.get_full_name() or delivery.by.get_username(),
+                "at": delivery.at,
+            }
+            for delivery in case.deliveries.select_related("by").order_by("id")
+        ],
+        "may": membership.can_close and closed,
+        "form": bound or DeliveryForm(initial=initial),
+        "email": requester.get("email") or "",
+        "address": _one_line(requester.get("address") or ""),
+        "preview": actions.previewable(case) if membership.can_close else None,
+    }
+
+
+def _one_line(address: str) -> str:
+    return ", ".join(line.strip() for line in address.splitlines() if line.strip())
+
+
+def _delivered(details: dict[str, Any]) -> str:
+    """A delivery in the history's words: "emailed to records@example.org"."""
+    method = details.get("method", "")
+    how = Delivery.Method(method).label.lower() if method in Delivery.Method.values else method
+    return f"{how} to {_one_line(details.get('to', ''))}"
+
+
 def _request_facts(payload: dict[str, Any]) -> list[tuple[str, str]]:
     """The request as a list of (label, value), in the order a person reads it."""
     requester = payload.get("requester") or {}
     investigation = payload.get("criminal_investigation") or {}
     facts = [
-        ("How it arrived", vocabulary_label(payload.get("channel", "")) or "Not stated"),
+        ("How it arrived", vocabulary_label(payload.get("channel", ""), "channel") or "Not stated"),
         ("Receiving agency", payload.get("receiving_agency", "")),
         ("Requester", requester.get("name", "")),
         ("Organization", requester.get("organization", "")),
         ("Component", requester.get("component", "")),
         ("ORI", requester.get("ori", "")),
-        ("Level of government", vocabulary_label(requester.get("level", ""))),
+        ("Level of government", vocabulary_label(requester.get("level", ""), "level")),
         (
             "Records requested",
-            ", ".join(vocabulary_label(item) for item in payload.get("records_requested", [])),
+            ", ".join(
+                vocabulary_label(item, "records_requested")
+                for item in payload.get("records_requested", [])
+            ),
         ),
         ("Purpose", payload.get("purpose", "")),
-        ("Purpose category", vocabulary_label(payload.get("purpose_category", ""))),
+        (
+            "Purpose category",
+            vocabulary_label(payload.get("purpose_category", ""), "purpose_category"),
+        ),
         ("Case number", investigation.get("case_number", "")),
         ("Offence", investigation.get("offense", "")),
         ("Claimed legal requirement", payload.get("claimed_legal_requirement", "")),
@@ -407,7 +469,7 @@ def _request_facts(payload: dict[str, Any]) -> list[tuple[str, str]]:
         facts.append((f"Person {number}", ", ".join(part for part in parts if part)))
     for number, document in enumerate(payload.get("legal_process") or (), start=1):
         described = [
-            vocabulary_label(document["kind"]) if document.get("kind") else None,
+            vocabulary_label(document["kind"], "kind") if document.get("kind") else None,
             f"form {document['form']}" if document.get("form") else None,
             document.get("title"),
             f"issued by {document['issued_by']}" if document.get("issued_by") else None,
@@ -437,6 +499,8 @@ def _event(event: Any) -> dict[str, Any]:
         details.append(
             f"{payload['recipients']} recipient{'s' if payload['recipients'] != 1 else ''}"
         )
+    if event.kind == actions.DELIVERED:
+        details.append(_delivered(payload.get("delivery") or {}))
     if payload.get("document_sha256"):
         count = len(payload["document_sha256"])
         details.append(f"{count} document{'s' if count != 1 else ''}")
@@ -528,7 +592,7 @@ def counsel(request: HttpRequest, public_id: str) -> HttpResponse:
                 case,
                 "Counsel's decision is recorded: release. The supervisors were emailed to approve it.",
             )
-        return case, "Counsel's decision is recorded: refuse. The refusal letter can now be sent."
+        return case, "Counsel's decision is recorded: refuse. The refusal letter can now be issued."
 
     return _act(request, public_id, "can_decide_legal_review", step, CounselForm)
 
@@ -538,7 +602,7 @@ def counsel(request: HttpRequest, public_id: str) -> HttpResponse:
 def approve(request: HttpRequest, public_id: str) -> HttpResponse:
     def step(case: Case, data: dict[str, Any]) -> tuple[Case, str]:
         case = actions.approve(case, by=request.user)
-        return case, "Approved for release. The release package can now be sent."
+        return case, "Approved for release. The release package can now be issued."
 
     return _act(request, public_id, "can_approve", step)
 
@@ -570,7 +634,8 @@ def release(request: HttpRequest, public_id: str) -> HttpResponse:
         case = actions.release(case, by=request.user)
         return (
             case,
-            "Released. The release package is issued in English and Spanish; download it below.",
+            "Released. The release package is issued in English and Spanish. It has not gone out "
+            "yet: email it, or record how it was delivered.",
         )
 
     try:
@@ -588,7 +653,8 @@ def refuse(request: HttpRequest, public_id: str) -> HttpResponse:
         case = actions.refuse(case, by=request.user)
         return (
             case,
-            "Refused. The refusal letter is issued in English and Spanish; download it below.",
+            "Refused. The refusal letter is issued in English and Spanish. It has not gone out "
+            "yet: email it, or record how it was delivered.",
         )
 
     return _act(request, public_id, "can_close", step)
@@ -644,6 +710,41 @@ def letter(request: HttpRequest, public_id: str, letter_id: int) -> HttpResponse
         raise Http404("no such letter")
     filename = f"{public_id}-{found.kind}-{found.language}.pdf"
     return _attachment(bytes(found.pdf), "application/pdf", filename)
+
+
+@staff_page
+@require_safe
+def letter_preview(request: HttpRequest, public_id: str, language: str) -> HttpResponse:
+    """The letter the case would issue now, marked as a preview on every page; nothing is
+    recorded, and the issued letter is rendered afresh when the clerk issues it."""
+    membership = require(request.user, "can_close")
+    case = get_case_for_user(request.user, public_id, "can_close")
+    if language not in letters.LANGUAGES:
+        raise Http404("no letters in that language")
+    kind = actions.previewable(case)
+    if kind is None:
+        failure = (
+            f"case {public_id} is {case.get_state_display().lower()}: it has no letter to issue"
+        )
+        return _case_page(request, membership, case, failure=failure, status=409)
+    pdf = letters.render(case, kind, language, preview=True)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    filename = f"{public_id}-{kind}-{language}-preview.pdf"
+    response["Content-Disposition"] = content_disposition_header(False, filename)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@staff_page
+@require_POST
+def deliver(request: HttpRequest, public_id: str) -> HttpResponse:
+    def step(case: Case, data: dict[str, Any]) -> tuple[Case, str]:
+        delivery = actions.deliver(case, by=request.user, method=data["method"], to=data["to"])
+        if delivery.method == Delivery.Method.EMAIL:
+            return case, f"Emailed to {delivery.to}, with the letters attached."
+        return case, f"Recorded: {_delivered({'method': delivery.method, 'to': delivery.to})}."
+
+    return _act(request, public_id, "can_close", step, DeliveryForm)
 
 
 # Proofs ---------------------------------------------------------------------------------

@@ -142,6 +142,9 @@ MAX_DEPTH = 32
 YEARS = (1900, 9000)
 # A partner's own request id becomes a URL path segment and a case page.
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]*$"
+# One address that mail can go to: letters are emailed to it, so what cannot be one is
+# refused at the door rather than failing at the moment of delivery.
+EMAIL_PATTERN = r"^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$"
 OFFSETS = (dt.timedelta(hours=-12), dt.timedelta(hours=14))
 
 # The vocabularies by field name, so an error can list what is allowed.
@@ -232,6 +235,18 @@ class Requester(_Model):
     ori: str | None = Field(default=None, max_length=CODE_LENGTH)
     level: Level | None = None
     relationship: Relationship | None = None
+    # Where the answer goes: personal data, hashed in every ledger leaf (not in its allowlist).
+    email: str | None = Field(
+        default=None,
+        max_length=NAME_LENGTH,
+        pattern=EMAIL_PATTERN,
+        description="the requester's email address; the letter may be emailed to it",
+    )
+    address: str | None = Field(
+        default=None,
+        max_length=PHRASE_LENGTH,
+        description="the requester's postal address, one line per line as it is printed",
+    )
 
 
 class Subject(_Model):
@@ -450,6 +465,8 @@ def _message(error: Any) -> str:
         return f"must be at most {error['ctx']['max_length']:,} characters"
     if error["type"] == "too_long":
         return f"must have at most {error['ctx']['max_length']} items"
+    if error["type"] == "string_pattern_mismatch" and error["ctx"]["pattern"] == EMAIL_PATTERN:
+        return "must be one email address, such as records@example.org"
     if error["type"] == "string_pattern_mismatch":
         return "use letters, digits, '.', '_', ':' and '-' only, starting with a letter or digit"
     if error["type"] == "value_error":

@@ -36,6 +36,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from openpyxl import Workbook
 
+from custodiet import labels
 from custodiet.accounts.models import Agency
 from custodiet.cases.letters import write_pdf
 from custodiet.ledger import store
@@ -144,14 +145,18 @@ def _pdf(agency: Agency, period: Period, report: dict[str, Any]) -> bytes:
     )
     counts = report["counts"]
     tables = [
-        (caption, column, counts[key])
-        for caption, column, key in (
-            ("By final status", "Status", "final_status"),
-            ("Immigration-related", "Immigration-related", "immigration_related"),
-            ("By requester level", "Level", "requester_level"),
-            ("By channel", "Channel", "channel"),
-            ("By legal process offered", "Kind", "legal_process"),
-            ("By records requested", "Record", "records_requested"),
+        (
+            caption,
+            column,
+            {labels.label(value, vocabulary): n for value, n in counts[key].items()},
+        )
+        for caption, column, key, vocabulary in (
+            ("By final status", "Status", "final_status", "final_status"),
+            ("Immigration-related", "Immigration-related", "immigration_related", None),
+            ("By requester level", "Level", "requester_level", "level"),
+            ("By channel", "Channel", "channel", "channel"),
+            ("By legal process offered", "Kind", "legal_process", "kind"),
+            ("By records requested", "Record", "records_requested", "records_requested"),
         )
     ]
     html = render_to_string(

@@ -20,7 +20,7 @@ PHRASES = {"refuse": "refused", "legal_review": "for legal review", "eligible": 
 
 
 def outcome_label(outcome: str) -> str:
-    return vocabulary_label(outcome) if outcome else "Not decided"
+    return vocabulary_label(outcome, "outcome") if outcome else "Not decided"
 
 
 def counted(n: int, outcome: str) -> str:

@@ -48,8 +48,8 @@ def _date(label: str) -> forms.DateField:
     )
 
 
-def _vocabulary(values: tuple[str, ...], any_label: str) -> list[tuple[str, str]]:
-    return [("", any_label), *((value, vocabulary_label(value)) for value in values)]
+def _vocabulary(vocabulary: str, values: tuple[str, ...], any_label: str) -> list[tuple[str, str]]:
+    return [("", any_label), *((value, vocabulary_label(value, vocabulary)) for value in values)]
 
 
 class LogFilterForm(FilterForm):
@@ -63,12 +63,12 @@ class LogFilterForm(FilterForm):
         strip=True,
         widget=forms.TextInput(attrs={"class": "usa-input"}),
     )
-    outcome = choice("Rules' outcome", _vocabulary(OUTCOMES, "Any outcome"))
-    final_status = choice("Final status", _vocabulary(FINAL_STATUSES, "Any status"))
+    outcome = choice("Rules' outcome", _vocabulary("outcome", OUTCOMES, "Any outcome"))
+    final_status = choice("Final status", _vocabulary("final_status", FINAL_STATUSES, "Any status"))
     immigration_related = choice(
         "Immigration-related", [("", "Either"), ("yes", "Yes"), ("no", "No")]
     )
-    channel = choice("How it arrived", _vocabulary(CHANNELS, "Any way"))
+    channel = choice("How it arrived", _vocabulary("channel", CHANNELS, "Any way"))
 
     def __init__(
         self, *args: Any, agency: Agency, counts_only: bool = False, **kwargs: Any

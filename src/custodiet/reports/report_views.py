@@ -25,8 +25,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
-from custodiet.accounts.forms import FreshCodeForm
+from custodiet import labels
 from custodiet.accounts.access import require
+from custodiet.accounts.forms import FreshCodeForm
 from custodiet.accounts.models import Membership
 from custodiet.jobs import start
 from custodiet.jobs.models import Job, State
@@ -50,6 +51,18 @@ MAIN_FIELDS = (
     "final_status",
     "immigration_related",
     "last_decided_by",
+)
+
+
+# The report's counts as the page shows them: caption, field of `counts`, and the
+# vocabulary its keys are values of (yes and no, "none" and "unknown" read as themselves).
+COUNTED = (
+    ("By final status", "final_status", "final_status"),
+    ("Immigration-related", "immigration_related", None),
+    ("By requester level", "requester_level", "level"),
+    ("By channel", "channel", "channel"),
+    ("By legal process offered", "legal_process", "kind"),
+    ("By records requested", "records_requested", "records_requested"),
 )
 
 
@@ -183,15 +196,8 @@ def _detail(
     superseded = None if attestation else actions.superseded_by(report)
     counts = content["counts"]
     tables = [
-        (caption, [(key, counts[field][key]) for key in counts[field]])
-        for caption, field in (
-            ("By final status", "final_status"),
-            ("Immigration-related", "immigration_related"),
-            ("By requester level", "requester_level"),
-            ("By channel", "channel"),
-            ("By legal process offered", "legal_process"),
-            ("By records requested", "records_requested"),
-        )
+        (caption, [(labels.label(key, vocabulary), n) for key, n in counts[field].items()])
+        for caption, field, vocabulary in COUNTED
     ]
     return render(
         request,

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 
+from custodiet import labels
 from custodiet.accounts.access import agency_cases, require
 from custodiet.accounts.models import Membership
 from custodiet.cases.views import staff_page
@@ -99,7 +100,9 @@ def _described(form: LogFilterForm) -> list[str]:
     if data["outcome"]:
         words.append(f"with the rules' outcome {charts.outcome_label(data['outcome'])}")
     if data["final_status"]:
-        words.append(f"with the final status {vocabulary_label(data['final_status'])}")
+        words.append(
+            f"with the final status {vocabulary_label(data['final_status'], 'final_status')}"
+        )
     if data["immigration_related"]:
         words.append(
             "immigration-related"
@@ -107,7 +110,7 @@ def _described(form: LogFilterForm) -> list[str]:
             else "not immigration-related"
         )
     if data["channel"]:
-        words.append(f"arrived by {vocabulary_label(data['channel']).lower()}")
+        words.append(f"arrived by {labels.words(data['channel'], 'channel')}")
     return words
 
 
@@ -137,14 +140,17 @@ def _row(record: RequestRecord, linked: set[str], supervisors: set[str]) -> dict
         "received": timezone.localtime(record.received_at),
         "requester": record.requester_organization,
         "requester_name": (payload.get("requester") or {}).get("name") or "",
-        "records": [vocabulary_label(item) for item in payload.get("records_requested", [])],
-        "purpose_category": vocabulary_label(record.purpose_category)
+        "records": [
+            vocabulary_label(item, "records_requested")
+            for item in payload.get("records_requested", [])
+        ],
+        "purpose_category": vocabulary_label(record.purpose_category, "purpose_category")
         if record.purpose_category
         else "",
         "outcome": record.outcome,
         "outcome_label": charts.outcome_label(record.outcome),
         "immigration_related": record.immigration_related,
-        "final_status": vocabulary_label(final_status(record)),
+        "final_status": vocabulary_label(final_status(record), "final_status"),
         "decided_by": DECIDERS[decider.role],
         "decided_by_account": decider.account,
     }

@@ -25,6 +25,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 
+from custodiet import labels
 from custodiet.policy.model import CHANNELS, LEVELS, PROCESS_KINDS, PURPOSE_CATEGORIES, RECORDS
 from custodiet.policy.pdftext import BUDGET, PdfTextError, extract_pdf_text
 
@@ -32,21 +33,14 @@ MAX_PDF_BYTES = 5 * 1024 * 1024
 MAX_PDF_PAGES = 50
 DEFAULT_RECEIVING_AGENCY = "CO-DOR-DMV"
 
-# Vocabulary values read aloud; any value not listed reads as its words ("driving record").
-_LABELS = {
-    "ssn": "Social Security number",
-    "api": "API",
-    "in_person": "In person",
-    "grand_jury_subpoena": "Grand jury subpoena",
-}
+
+def vocabulary_label(value: str, vocabulary: str | None = None) -> str:
+    """A vocabulary value in English words (custodiet.labels), capitalised."""
+    return labels.label(value, vocabulary)
 
 
-def vocabulary_label(value: str) -> str:
-    return _LABELS.get(value, value.replace("_", " ").capitalize())
-
-
-def _choices(values: tuple[str, ...], blank: str | None) -> list[tuple[str, str]]:
-    choices = [(value, vocabulary_label(value)) for value in values]
+def _choices(vocabulary: str, values: tuple[str, ...], blank: str | None) -> list[tuple[str, str]]:
+    choices = [(value, vocabulary_label(value, vocabulary)) for value in values]
     return [("", blank), *choices] if blank is not None else choices
 
 
@@ -200,7 +194,7 @@ class RequestForm(forms.Form):
     channel = forms.ChoiceField(
         label="How it arrived",
         required=False,
-        choices=_choices(CHANNELS, "Not stated"),
+        choices=_choices("channel", CHANNELS, "Not stated"),
         widget=_select(),
     )
     receiving_agency = forms.CharField(
@@ -226,13 +220,13 @@ class RequestForm(forms.Form):
     requester_level = forms.ChoiceField(
         label="Level of government",
         required=False,
-        choices=_choices(LEVELS, "Not stated"),
+        choices=_choices("level", LEVELS, "Not stated"),
         widget=_select(),
     )
     records_requested = forms.MultipleChoiceField(
         label="Records requested",
         required=False,
-        choices=_choices(RECORDS, None),
+        choices=_choices("records_requested", RECORDS, None),
         widget=forms.CheckboxSelectMultiple(attrs={"class": "usa-checkbox__input"}),
     )
     purpose = forms.CharField(
@@ -241,7 +235,7 @@ class RequestForm(forms.Form):
     purpose_category = forms.ChoiceField(
         label="Purpose category",
         required=False,
-        choices=_choices(PURPOSE_CATEGORIES, "Not stated"),
+        choices=_choices("purpose_category", PURPOSE_CATEGORIES, "Not stated"),
         widget=_select(),
     )
     case_number = forms.CharField(label="Case number", required=False, widget=_input())
@@ -249,7 +243,7 @@ class RequestForm(forms.Form):
     process_kind = forms.ChoiceField(
         label="Kind of document",
         required=False,
-        choices=_choices(PROCESS_KINDS, "Let the system infer it from the document"),
+        choices=_choices("kind", PROCESS_KINDS, "Let the system infer it from the document"),
         widget=_select(),
         help_text="A stated kind the document contradicts is overruled, and the decision says so.",
     )

@@ -52,13 +52,6 @@ OUTCOMES = {
         "lead": "The records below may be released, but only after every obligation listed is met.",
     },
 }
-EFFECTS = {
-    "refuse": "Refuse",
-    "legal_review": "Counsel must review",
-    "eligible": "Eligible",
-    "withhold": "Withhold records",
-    "obligation": "Obligation",
-}
 OBLIGATIONS = {
     "log_request": "Enter the request in the agency's request log, whatever the outcome.",
     "supervisor_notice": "Tell a supervisor before anything is released.",
@@ -157,27 +150,41 @@ def present_decision(decision: Decision, contract: Any, pack: Pack) -> dict[str,
         "decision": decision,
         "outcome": OUTCOMES[decision.outcome],
         "reasons": [
-            {"reason": reason, "effect": EFFECTS[reason.effect]} for reason in decision.reasons
+            {"reason": reason, "effect": vocabulary_label(reason.effect, "effect")}
+            for reason in decision.reasons
         ],
         "also_considered": [
-            {"reason": reason, "effect": EFFECTS[reason.effect]}
+            {"reason": reason, "effect": vocabulary_label(reason.effect, "effect")}
             for reason in decision.also_considered
         ],
         "obligations": [
-            {"name": name, "label": vocabulary_label(name), "meaning": OBLIGATIONS.get(name, "")}
+            {
+                "name": name,
+                "label": vocabulary_label(name, "obligation"),
+                "meaning": OBLIGATIONS.get(name, ""),
+            }
             for name in decision.obligations
         ],
-        "releasable": [vocabulary_label(record) for record in decision.releasable_records],
-        "for_counsel": [vocabulary_label(record) for record in decision.records_for_counsel],
+        "releasable": [
+            vocabulary_label(record, "records_requested") for record in decision.releasable_records
+        ],
+        "for_counsel": [
+            vocabulary_label(record, "records_requested") for record in decision.records_for_counsel
+        ],
         "withheld": [
-            {"record": vocabulary_label(item.record), "citation": item.citation}
+            {
+                "record": vocabulary_label(item.record, "records_requested"),
+                "citation": item.citation,
+            }
             for item in decision.withheld_records
         ],
         "documents": [
             {
                 "finding": finding,
-                "kind": vocabulary_label(finding.kind),
-                "stated": vocabulary_label(finding.stated_kind) if finding.stated_kind else None,
+                "kind": vocabulary_label(finding.kind, "kind"),
+                "stated": vocabulary_label(finding.stated_kind, "kind")
+                if finding.stated_kind
+                else None,
                 "overruled": bool(finding.stated_kind and finding.stated_kind != finding.kind),
             }
             for finding in decision.legal_process
@@ -247,10 +254,12 @@ def _by_layer(pack: Pack, rules: tuple[Rule, ...]) -> list[dict[str, Any]]:
         group["rules"].append(
             {
                 "rule": rule,
-                "effect": EFFECTS.get(rule.effect, rule.effect),
+                "effect": vocabulary_label(rule.effect, "effect"),
                 "until": None if rule.end.year == 9999 else rule.end,
-                "obligations": [vocabulary_label(duty) for duty in rule.obligations],
-                "records": [vocabulary_label(record) for record in rule.records],
+                "obligations": [vocabulary_label(duty, "obligation") for duty in rule.obligations],
+                "records": [
+                    vocabulary_label(record, "records_requested") for record in rule.records
+                ],
             }
         )
     return list(groups.values())

@@ -268,6 +268,20 @@ def classify_document(
     return _classify(kind, form, title, issued_by, signed_by, text)
 
 
+def recognised_form(facts: DocumentFacts) -> tuple[str, str] | None:
+    """The form a document was recognised as, by number and title ("I-200", "Warrant for
+    Arrest of Alien"), or None: a letter names by it a document its requester sent only as
+    a file. A form number seen in it comes before a form's title seen in it."""
+    tables = (("form ", _DHS_FORMS), ("court form ", _COURT_FORMS), ("title of form ", _DHS_FORMS))
+    for prefix, table in tables:
+        for signal in facts.signals:
+            number = signal.removeprefix(prefix)
+            if signal.startswith(prefix) and number in table:
+                title = table[number][1].split(" ", 1)[1]  # without its article
+                return number, title
+    return None
+
+
 # Partners send the same forms again and again (an I-200, a detainer, their own subpoena
 # template): a document read once is not read again while it is in the cache.
 @functools.lru_cache(maxsize=1024)
