@@ -331,3 +331,14 @@ def test_every_deciding_rule_has_a_spanish_explanation(pack_id):
         if rule.effect in {"refuse", "legal_review", "eligible"}
     ]
     assert [rule.id for rule in deciding if not rule.explanation_es] == []
+
+
+def test_the_letters_dates_are_the_agencys_days(frozen_now, agency, clerk, supervisor):
+    # 9:30 on 10 March in Denver is already 11 March on Kiritimati (UTC+14).
+    agency.time_zone = "Pacific/Kiritimati"
+    agency.save(update_fields=["time_zone"])
+    case = actions.take_in(parse_request(DENVER_ROBBERY), by=clerk, agency=agency)
+    actions.approve(case, by=supervisor)
+    text = _text(_letter(actions.release(case, by=clerk), Letter.Kind.RELEASE, "en"))
+    assert "Approved on March 11, 2025" in text
+    assert "March 10, 2025" not in text

@@ -19,7 +19,9 @@ import re
 import threading
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 from weasyprint import HTML
@@ -139,13 +141,22 @@ def long_date(day: dt.date, language: str) -> str:
     return f"{month} {day.day}, {day.year}"
 
 
+def _zone(case: Case) -> ZoneInfo:
+    try:
+        return ZoneInfo(case.agency.time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(settings.TIME_ZONE)
+
+
 def _context(case: Case, kind: str, language: str) -> dict[str, Any]:
     record = case.request
     request = record.payload
     decision_row = record.decisions.order_by("-id").first()
     decision: dict[str, Any] = decision_row.payload if decision_row else {}
     events = list(Event.objects.filter(request=record).order_by("id"))
-    issued = timezone.localdate(case.closed_at) if case.closed_at else timezone.localdate()
+    # Dates are the agency's days, whatever the server's time zone.
+    zone = _zone(case)
+    issued = timezone.localdate(case.closed_at or timezone.now(), zone)
     requester = request.get("requester", {})
     context: dict[str, Any] = {
         "language": language,
@@ -153,7 +164,7 @@ def _context(case: Case, kind: str, language: str) -> dict[str, Any]:
         "request_id": record.public_id,
         "issued_on": long_date(issued, language),
         "issued_iso": issued.isoformat(),
-        "received_on": long_date(timezone.localdate(record.received_at), language),
+        "received_on": long_date(timezone.localdate(record.received_at, zone), language),
         "requester_name": requester.get("name") or "",
         "requester_organization": requester.get("organization") or record.requester_organization,
         "requester_component": requester.get("component") or "",
@@ -364,7 +375,7 @@ def _release(
         "withheld": withheld,
         "basis": basis,
         "approved_by": (approver.get_full_name() or approver.get_username()) if approver else "",
-        "approved_on": long_date(timezone.localdate(approved_at), language),
+        "approved_on": long_date(timezone.localdate(approved_at, _zone(case)), language),
     }
 
 
