@@ -3,10 +3,11 @@ export, written with a fixed seed, scanned against the demo registry and importe
 privacy officer's monitor pages have something true to show.
 
 What they hold, and what the scan should find:
-- the Denver Police Department (in the directory, certified every January) runs most of
-  the queries, with a few vague reasons and one officer's burst of 400 queries in a day;
-- the State Patrol (registered with its ORI, certified, but not in the directory) is
-  listed for review;
+- the Denver Police Department (in the directory, certified every January, up to the
+  January before the demo is loaded) runs most of the queries, with a few vague reasons
+  and one officer's burst of 400 queries in a day;
+- the State Patrol (registered with its ORI but not in the directory, certified for the
+  logs' year and not renewed since) is listed for review;
 - ICE's Law Enforcement Support Center (VTICE0900) runs driver queries: an immigration
   agency, with no certification;
 - a county sheriff sends Immigration Alien Queries to AX;
@@ -25,6 +26,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.utils import timezone
 
 from custodiet.accounts.models import Agency
 from custodiet.directory.current import current_directory
@@ -159,6 +161,20 @@ def _load(agency: Agency, by: AbstractBaseUser) -> Scan:
             return actions.import_scan(result, agency=agency, by=by.get_username())
 
 
+def _certified(*, renews: bool) -> list[dt.date]:
+    """The days a police partner signed: the first Monday after New Year's Day of the year
+    before the logs' and of theirs, then of every year since when it renews."""
+    today = timezone.localdate()
+    last = today.year if renews else YEAR
+    days = []
+    for year in range(YEAR - 1, last + 1):
+        new_year = dt.date(year, 1, 1)
+        day = new_year + dt.timedelta(days=7 - new_year.weekday())
+        if day <= today:
+            days.append(day)
+    return days
+
+
 def _register(agency: Agency, by: AbstractBaseUser) -> None:
     from custodiet.cases.letters import write_pdf
     from custodiet.partners import actions as partners
@@ -172,7 +188,7 @@ def _register(agency: Agency, by: AbstractBaseUser) -> None:
             by=by,
             details=partners.Details(name=name, kind=kind, directory_id=directory_id, oris=oris),
         )
-        for day in (dt.date(YEAR - 1, 1, 8), dt.date(YEAR, 1, 6)):
+        for day in _certified(renews=bool(directory_id)):
             form = write_pdf(
                 f"<html lang='en'><head><title>Certification</title></head><body><p>{name} "
                 "certifies under C.R.S. 24-74-105 that it will not use personal identifying "

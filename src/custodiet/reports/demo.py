@@ -1,7 +1,7 @@
 """The demo's Governor's office: a witness that cosigns the demo log, and the demo agency's
-reports for the quarters of its last year: built by the privacy officer, attested by the
-attester (the last quarter is left waiting for the attester, to try on its page),
-received, checked and summed up.
+reports for the last four quarters ended before today: built by the privacy officer,
+attested by the attester (the latest is left waiting for the attester, to try on its
+page), received, checked and summed up.
 
 Everything goes in a folder beside the demo's keys (`.demo/governor/`): the witness's key
 and database, `oversight.toml`, the bundles as the agency sent them (`sent/`), the
@@ -24,6 +24,7 @@ from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.utils import timezone
 
 from custodiet import witness
 from custodiet.accounts.models import Agency, Role
@@ -33,8 +34,13 @@ from custodiet.reports import actions, bundle, received
 from custodiet.reports.models import Attestation, Report
 from custodiet.reports.recount import Period
 
-YEAR = 2025
-QUARTERS = [f"{YEAR}-Q{n}" for n in range(1, 5)]
+QUARTERS = 4
+
+
+def quarters(today: dt.date, count: int = QUARTERS) -> list[str]:
+    """The last `count` quarters ended before `today`, oldest first."""
+    current = today.year * 4 + (today.month - 1) // 3
+    return [f"{index // 4}-Q{index % 4 + 1}" for index in range(current - count, current)]
 
 
 class _Quiet(WSGIRequestHandler):
@@ -46,6 +52,8 @@ class _Quiet(WSGIRequestHandler):
 class Office:
     folder: Path
     accepted: list[str]
+    # The latest quarter, whose report is left for the attester; None once attested.
+    waiting: str | None
     summary: Path
     cosigned_size: int
     # Where an earlier office went when its witness refused this database's history.
@@ -86,7 +94,7 @@ def _setup(folder: Path, agency: Agency) -> received.Office:
 
 
 def run(folder: Path, agency: Agency) -> Office:
-    """Witness the log, build and receive the year's quarterly reports not yet accepted.
+    """Witness the log, build the last quarters' reports, and receive those not yet accepted.
 
     A demo database made again from scratch is another history of the same log, which the
     witness rightly refuses: the old office is then moved aside, as evidence, and a new
@@ -128,9 +136,10 @@ def _run(folder: Path, agency: Agency) -> Office:
         # Each report's checkpoint goes to the witness as it is built, as it does in a
         # deployment that names its witness (CUSTODIET_WITNESS_URLS).
         witnesses = bundle.Witnesses([url], [config.witness.verifier])
-        reports = {label: _report(agency, label, witnesses) for label in QUARTERS}
+        labels = quarters(timezone.localdate())
+        reports = {label: _report(agency, label, witnesses) for label in labels}
         # The last quarter waits for the demo's attester, to be attested on its page.
-        archives = {label: _attest(reports[label]) for label in QUARTERS[:-1]}
+        archives = {label: _attest(reports[label]) for label in labels[:-1]}
         # The log as the demo leaves it, builds and attestations included, cosigned.
         head = store.checkpoint()
         store.witness(head, url, [config.witness.verifier])
@@ -143,7 +152,12 @@ def _run(folder: Path, agency: Agency) -> Office:
             archive is not None and received.receive(office, archive).accepted
         ):
             accepted.append(label)
-    summary = folder / f"jbc-{QUARTERS[-2]}.xlsx"
-    received.write_summary(received.summary(office, Period.parse(QUARTERS[-2])), summary)
+    summary = folder / f"jbc-{labels[-2]}.xlsx"
+    received.write_summary(received.summary(office, Period.parse(labels[-2])), summary)
+    # The quarters move with the day the demo runs; the README's examples read them here.
+    (folder / "quarters.env").write_text(
+        f"QUARTER={labels[-2]}\nPREVIOUS_QUARTER={labels[-3]}\nWAITING_QUARTER={labels[-1]}\n"
+    )
     call_command("ledger", "export", str(folder / "ledger-export"), stdout=io.StringIO())
-    return Office(folder, accepted, summary, head.size)
+    attested = Attestation.objects.filter(report=reports[labels[-1]]).exists()
+    return Office(folder, accepted, None if attested else labels[-1], summary, head.size)

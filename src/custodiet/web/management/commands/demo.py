@@ -83,6 +83,11 @@ class Command(BaseCommand):
             f"Sign in as governor to read them at {DEMO_URL}oversight/ and to receive the "
             "next bundle there.",
         ]
+        if governor.waiting is not None:
+            lines += [
+                f"The report for {governor.waiting} waits for attester to read and attest it "
+                f"at {DEMO_URL}reports/.",
+            ]
         if governor.moved_aside is not None:
             lines += [
                 f"Its witness refused this database's ledger, another history of the same log: "
