@@ -59,7 +59,7 @@ REQUESTS = 300
 # The most recent requests stay open so every queue has work in it; they came in over the
 # last RECENT_DAYS days, the others over the HISTORY_DAYS before.
 LEFT_OPEN = 40
-# How many of the answered requests have letters issued and not delivered yet.
+# How many of the latest requests have their refusal issued and not delivered yet.
 UNDELIVERED = 3
 RECENT_DAYS = 10
 HISTORY_DAYS = 5 * 365
@@ -189,13 +189,17 @@ def _load_requests(
     # past to a few days ahead whatever their number.
     for number, data in enumerate(recent):
         _move(data, today - dt.timedelta(days=RECENT_DAYS - number * RECENT_DAYS // left_open))
+    to_issue = UNDELIVERED
     for number, data in enumerate(samples, start=1):
         data.pop("id", None)
         _contact(data, number)
         case = actions.take_in(parse_request(data), by=users["clerk"], agency=agency)
         if number <= count - left_open:
-            # The last few answered still wait to go out, as on any working day.
-            _close(case, users, rng, deliver=number <= count - left_open - UNDELIVERED)
+            _close(case, users, rng)
+        elif to_issue and case.state == State.TO_REFUSE:
+            # A few of the latest refusals are issued and wait to go out, as on any day.
+            actions.refuse(case, by=users["clerk"])
+            to_issue -= 1
         else:
             _advance(case, users, rng)
         if progress:
@@ -283,11 +287,9 @@ def _decide_as_counsel(case: Case, users: dict[str, AbstractUser], rng: random.R
     return actions.counsel_decide(case, by=users["counsel"], release=release, reason=reason)
 
 
-def _close(
-    case: Case, users: dict[str, AbstractUser], rng: random.Random, *, deliver: bool
-) -> None:
-    """Answer an older request: release it or refuse it, as the workflow allows, and
-    (`deliver`) record that its letters were mailed."""
+def _close(case: Case, users: dict[str, AbstractUser], rng: random.Random) -> None:
+    """Answer an older request: release it or refuse it, as the workflow allows, and record
+    that its letters were mailed."""
     if case.state == State.WITH_COUNSEL:
         case = _decide_as_counsel(case, users, rng)
     if case.state == State.AWAITING_APPROVAL:
@@ -312,7 +314,7 @@ def _close(
             )
     if case.state == State.TO_REFUSE:
         case = actions.refuse(case, by=users["clerk"])
-    if deliver and case.state in (State.RELEASED, State.REFUSED):
+    if case.state in (State.RELEASED, State.REFUSED):
         actions.deliver(case, by=users["clerk"], method="mail")
 
 

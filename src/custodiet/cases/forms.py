@@ -210,7 +210,7 @@ class CounselForm(forms.Form):
                 "release",
                 "Release: the law allows it; a supervisor approves before anything is sent",
             ),
-            ("refuse", "Refuse: the law does not allow it; the refusal letter is sent"),
+            ("refuse", "Refuse: the law does not allow it; a clerk issues the refusal letter"),
         ],
         widget=forms.RadioSelect(attrs={"class": "usa-radio__input"}),
     )
