@@ -19,7 +19,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp import models as totp_models
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from custodiet.accounts import admin_urls
+from custodiet.accounts import actions, admin_urls
 from custodiet.accounts.models import Agency, ApiToken, Membership, Role
 from custodiet.ledger import store
 from custodiet.ledger.models import Entry
@@ -199,8 +199,11 @@ def test_a_role_change_and_a_move_are_ledgered_with_what_they_were(
     assert moved.payload["membership"]["agency"] == "CO-CDPS-CSP"
     assert moved.payload["membership"]["from_agency"] == "CO-DOR-DMV"
     assert admin.get(url).status_code == 404
-    # Saving without a change records nothing.
-    entries = store.size()
+    # They arrive deactivated: the receiving agency's administrator, not the sender, lets
+    # them in.
+    assert moved.payload["membership"]["active"] is False
+    clerk.refresh_from_db()
+    assert not clerk.is_active
     other_admin = signed_in(
         Membership.objects.create(
             user=get_user_model().objects.create_user("other_admin"),
@@ -208,8 +211,71 @@ def test_a_role_change_and_a_move_are_ledgered_with_what_they_were(
             role=Role.ADMINISTRATOR,
         ).user
     )
+    # Saving without a change records nothing.
+    entries = store.size()
     other_admin.post(url, {"role": "supervisor", "agency": other_agency.pk})
     assert store.size() == entries
+    other_admin.post(reverse("administration-person-act", args=[clerk.pk, "reactivate"]))
+    clerk.refresh_from_db()
+    assert clerk.is_active
+
+
+def test_no_administrator_is_made_or_kept_on_the_pages(
+    administrator, signed_in, person, agency, password
+):
+    # Otherwise an administrator could make (or take over) another administrator's account,
+    # sign in as it and give themselves a case role.
+    admin = signed_in(administrator)
+    made = admin.post(
+        reverse("administration-person-new"),
+        {"username": "admin2", "first_name": "A", "last_name": "B", "role": "administrator"},
+    )
+    assert made.status_code == 200
+    assert "Role: Select a valid choice" in made.content.decode()
+    other = person("other_admin", Role.ADMINISTRATOR, agency)
+    clerk = person("a_clerk", Role.CLERK, agency)
+    promoted = admin.post(
+        reverse("administration-person", args=[clerk.pk]),
+        {"role": "administrator", "agency": agency.pk},
+    )
+    assert "Role: Select a valid choice" in promoted.content.decode()
+    page = admin.get(reverse("administration-person", args=[other.pk])).content.decode()
+    assert "custodiet setup --add-administrator" in page and 'name="role"' not in page
+    for act in ("password", "deactivate", "second-factor"):
+        admin.post(reverse("administration-person-act", args=[other.pk, act]))
+    other.refresh_from_db()
+    assert other.is_active and other.check_password(password)
+    clerk.membership.refresh_from_db()
+    assert clerk.membership.role == Role.CLERK
+    assert not Event.objects.exists()
+    with pytest.raises(actions.AdministrationError, match="on the command line"):
+        actions.change_membership(
+            by=administrator, user_id=clerk.pk, role=Role.ADMINISTRATOR, agency=agency
+        )
+
+
+def test_a_partners_tokens_end_when_the_role_or_agency_changes(
+    administrator, signed_in, staff, other_agency
+):
+    partner = staff["partner"]
+    _, secret = ApiToken.issue(partner, "records system")
+    admin = signed_in(administrator)
+    url = reverse("administration-person", args=[partner.pk])
+    admin.post(url, {"role": "clerk", "agency": partner.membership.agency_id})
+    assert Event.objects.get(kind="membership.changed").payload["tokens_revoked"] == 1
+    # Made a partner again, the old token stays dead; the page still lists it as revoked.
+    admin.post(url, {"role": "partner", "agency": partner.membership.agency_id})
+    api = Client().get("/api/v1/requests/NONE", HTTP_AUTHORIZATION=f"Bearer {secret}")
+    assert api.status_code == 401
+    listed = admin.get(url).content.decode()
+    assert f"<code>{secret[:12]}…</code>" in listed and re.search(r":\s+revoked", listed)
+    # A new token, then a move: it ends too.
+    _, second = ApiToken.issue(partner, "second")
+    admin.post(url, {"role": "partner", "agency": other_agency.pk})
+    assert (
+        Client().get("/api/v1/requests/NONE", HTTP_AUTHORIZATION=f"Bearer {second}").status_code
+        == 401
+    )
 
 
 @pytest.mark.parametrize("role", ["clerk", "supervisor", "counsel", "privacy_officer", "attester"])
@@ -453,3 +519,30 @@ def test_setup_takes_an_empty_database_to_a_first_administrator(db, settings, tm
             stderr=io.StringIO(),
         )
     assert not Agency.objects.filter(code="CO-X").exists()
+    with pytest.raises(CommandError, match="--agency-name: write it on one line"):
+        call_command(
+            "setup",
+            "--agency",
+            "CO-Y",
+            "--agency-name",
+            "Line one\nBcc: x@example.org",
+            "--username",
+            "fourth",
+            stdout=io.StringIO(),
+            stderr=io.StringIO(),
+        )
+    # Another administrator is made here, on purpose, never on the pages.
+    out = io.StringIO()
+    call_command(
+        "setup",
+        "--agency",
+        "CO-DOR-DMV",
+        "--agency-name",
+        "x",
+        "--username",
+        "second",
+        "--add-administrator",
+        stdout=out,
+        stderr=io.StringIO(),
+    )
+    assert get_user_model().objects.get(username="second").membership.role == Role.ADMINISTRATOR

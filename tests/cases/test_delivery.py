@@ -17,6 +17,7 @@ import pytest
 from django.core.mail.backends.locmem import EmailBackend
 from django.test import Client
 
+from custodiet.accounts.models import Agency
 from custodiet.cases.models import Case, Delivery, Letter, State
 from custodiet.ledger.models import Entry
 from custodiet.records.models import Event
@@ -333,3 +334,26 @@ def test_a_delivery_needs_the_csrf_token(refused, clerk):
     response = deliver(client, refused, "mail")
     assert response.status_code == 403
     assert ledger_counts() == before
+
+
+def test_a_name_no_email_header_can_carry_is_refused_with_nothing_recorded(
+    refused, clerk, signed_in, mailoutbox
+):
+    # Agencies saved before names were checked for one line: Django will not put a line
+    # break in the Subject, and the clerk is told so instead of meeting a server error.
+    Agency.objects.filter(pk=refused.agency_id).update(name="Motor Vehicles\nBcc: x@example.org")
+    mailoutbox.clear()
+    before = ledger_counts()
+    response = deliver(signed_in(clerk), refused, "email")
+    assert response.status_code == 409
+    assert "could not be sent" in text(response)
+    assert ledger_counts() == before and not mailoutbox
+
+
+def test_a_case_delivered_twice_is_listed_once(refused, clerk, signed_in):
+    client = signed_in(clerk)
+    for method, to in (("mail", ""), ("hand", "The officer, at the counter")):
+        assert deliver(client, refused, method, to).status_code == 302
+    page = client.get("/cases/", {"state": "refused"}).content.decode()
+    assert page.count(f">{refused.request.public_id}<") == 1
+    assert "1 case" in text(client.get("/cases/", {"state": "refused"}))

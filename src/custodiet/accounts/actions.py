@@ -29,11 +29,10 @@ from custodiet.accounts.models import Agency, ApiToken, Membership, Role
 from custodiet.ledger import store
 from custodiet.records.models import Event
 
-# Roles whose holders decide, approve or read cases: an administrator may give them to
-# others, never to themselves (separation of duties).
-CASE_ROLES = frozenset(
-    {Role.CLERK, Role.SUPERVISOR, Role.COUNSEL, Role.PRIVACY_OFFICER, Role.ATTESTER}
-)
+# Who acts from the command line, in the ledger: the operator has the server's shell, so
+# the command reaches every agency.
+COMMAND_LINE = "command line"
+SETUP = "setup"
 
 
 class AdministrationError(ValueError):
@@ -95,6 +94,10 @@ def _not_self(by: AbstractUser, membership: Membership, what: str) -> None:
         raise AdministrationError(
             "user", f"you cannot {what} your own account: another administrator does it"
         )
+    if membership.role == Role.ADMINISTRATOR:
+        raise AdministrationError(
+            "user", f"you cannot {what} an administrator: " + ON_THE_COMMAND_LINE
+        )
 
 
 def _valid_role(role: str) -> None:
@@ -102,10 +105,34 @@ def _valid_role(role: str) -> None:
         raise AdministrationError("role", f"{role!r} is not a role")
 
 
-def add_person(person: NewPerson, *, by: AbstractUser | str, agency: Agency | None = None) -> str:
+# Administrators are made, and their accounts kept, on the command line by whoever runs the
+# server (`custodiet setup`), never on the pages: an administrator who could make another
+# administrator, or reset one's password, could sign in as that account and give themselves
+# a role that decides cases.
+ON_THE_COMMAND_LINE = (
+    "administrators are added and kept on the command line, by whoever runs the server "
+    "(custodiet setup --add-administrator)"
+)
+
+
+def _not_administrator(by: AbstractBaseUser | str, role: str) -> None:
+    if by != SETUP and role == Role.ADMINISTRATOR:
+        raise AdministrationError("role", ON_THE_COMMAND_LINE)
+
+
+def _revoke_tokens(user: AbstractBaseUser) -> int:
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+
+
+def add_person(
+    person: NewPerson, *, by: AbstractUser | str, agency: Agency | None = None
+) -> tuple[Membership, str]:
     """Create the account and its membership (in `by`'s agency unless `agency` is given);
-    return its temporary password."""
+    return it and its temporary password."""
     _valid_role(person.role)
+    _not_administrator(by, person.role)
     username = person.username.strip()
     if not username:
         raise AdministrationError("username", "enter a username")
@@ -132,28 +159,40 @@ def add_person(person: NewPerson, *, by: AbstractUser | str, agency: Agency | No
         )
         membership = Membership.objects.create(user=user, agency=agency, role=person.role)
         _record("membership.added", by, {"membership": _standing(membership)})
-    return password
+    return membership, password
 
 
 def change_membership(*, by: AbstractUser, user_id: int, role: str, agency: Agency) -> bool:
-    """Give a person of `by`'s agency another role, or move them to another agency.
-    Returns whether anything changed."""
+    """Give a person of `by`'s agency another role, or hand them over to another agency.
+    Returns whether anything changed.
+
+    A person handed over arrives deactivated: the receiving agency's administrator, not
+    this one, lets them in (and may change the role given). A partner's tokens end when
+    the account stops being this agency's partner, so no token outlives what it was
+    issued for."""
     _valid_role(role)
+    _not_administrator(by, role)
     with transaction.atomic():
         membership = _own_member(by, user_id)
         _not_self(by, membership, "change the role or agency of")
         if membership.role == role and membership.agency_id == agency.pk:
             return False
         before = _standing(membership)
+        moved = membership.agency_id != agency.pk
         membership.role = role
         membership.agency = agency
         membership.save(update_fields=["role", "agency"])
-        after = _standing(membership)
-        _record(
-            "membership.changed",
-            by,
-            {"membership": after | {"from_role": before["role"], "from_agency": before["agency"]}},
-        )
+        if moved and membership.user.is_active:
+            membership.user.is_active = False
+            membership.user.save(update_fields=["is_active"])
+        revoked = _revoke_tokens(membership.user) if moved or role != Role.PARTNER else 0
+        payload: dict[str, Any] = {
+            "membership": _standing(membership)
+            | {"from_role": before["role"], "from_agency": before["agency"]}
+        }
+        if revoked:
+            payload["tokens_revoked"] = revoked
+        _record("membership.changed", by, payload)
     return True
 
 
@@ -167,12 +206,8 @@ def set_active(*, by: AbstractUser, user_id: int, active: bool) -> None:
             return
         user.is_active = active
         user.save(update_fields=["is_active"])
-        revoked = 0
-        if not active:
-            # A departed partner's system stops with them.
-            revoked = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
-                revoked_at=timezone.now()
-            )
+        # A departed partner's system stops with them.
+        revoked = 0 if active else _revoke_tokens(user)
         payload: dict[str, Any] = {"membership": _standing(membership)}
         if revoked:
             payload["tokens_revoked"] = revoked
@@ -218,11 +253,6 @@ def unlock(*, by: AbstractUser, user_id: int) -> int:
         removed, _ = AccessAttempt.objects.filter(username=membership.user.get_username()).delete()
         _record("membership.unlocked", by, {"membership": _standing(membership)})
     return removed
-
-
-# Who acts from the command line, in the ledger: the operator has the server's shell, so
-# the command reaches every agency.
-COMMAND_LINE = "command line"
 
 
 def _token_holder(by: AbstractUser | str, user_id: int) -> Membership:
@@ -284,6 +314,14 @@ def revoke_token(*, by: AbstractUser | str, token_id: int) -> ApiToken:
 AGENCY_DETAILS = ("name", "time_zone", "address", "email", "phone", "answer_within_days")
 
 
+def check_one_line(field: str, value: str) -> None:
+    """Names and telephone numbers go into email headers and letters' single lines."""
+    if not value.strip():
+        raise AdministrationError(field, "enter it")
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise AdministrationError(field, "write it on one line, without control characters")
+
+
 def check_time_zone(name: str) -> None:
     try:
         ZoneInfo(name)
@@ -295,6 +333,9 @@ def check_time_zone(name: str) -> None:
 
 def save_agency(*, by: AbstractUser | str, agency: Agency, details: dict[str, Any]) -> bool:
     """Change the agency's details (its letters' return address, its time zone)."""
+    check_one_line("name", details["name"])
+    if details["phone"]:
+        check_one_line("phone", details["phone"])
     check_time_zone(details["time_zone"])
     with transaction.atomic():
         locked = Agency.objects.select_for_update().get(pk=agency.pk)
@@ -320,9 +361,12 @@ def set_up(
     time_zone: str,
     address: str,
     person: NewPerson,
+    another: bool = False,
 ) -> tuple[Agency, str]:
-    """A new deployment's (or a new agency's) first administrator, from the command line.
-    Returns the agency and the administrator's temporary password."""
+    """A new deployment's (or a new agency's) first administrator, from the command line,
+    or (`another`) one more administrator of an agency. Returns the agency and the
+    administrator's temporary password."""
+    check_one_line("agency_name", name)
     check_time_zone(time_zone)
     with transaction.atomic():
         agency, created = Agency.objects.get_or_create(
@@ -331,15 +375,19 @@ def set_up(
         if created:
             _record(
                 "agency.added",
-                "setup",
+                SETUP,
                 {"agency_settings": {"agency": code, "changed": list(AGENCY_DETAILS)}},
             )
-        elif Membership.objects.filter(
-            agency=agency, role=Role.ADMINISTRATOR, user__is_active=True
-        ).exists():
+        elif (
+            not another
+            and Membership.objects.filter(
+                agency=agency, role=Role.ADMINISTRATOR, user__is_active=True
+            ).exists()
+        ):
             raise AdministrationError(
                 "agency",
-                f"{code} already has an administrator: they add people on the administration pages",
+                f"{code} already has an administrator: they add people on the administration "
+                "pages (another administrator: --add-administrator)",
             )
-        password = add_person(person, by="setup", agency=agency)
+        _, password = add_person(person, by=SETUP, agency=agency)
     return agency, password

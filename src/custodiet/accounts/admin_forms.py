@@ -11,9 +11,10 @@ from custodiet.accounts.forms import FreshCodeForm
 from custodiet.accounts.models import Agency, Role
 from custodiet.web.forms import UswdsBoundField
 
-# The roles an administrator hands out in their own agency. The Governor's office's role
-# belongs to its own agency; it is given there, like any other.
-ROLE_CHOICES = [("", "Choose a role"), *Role.choices]
+# The roles an administrator hands out on the pages: every role but their own, which is
+# given on the command line (custodiet.accounts.actions.ON_THE_COMMAND_LINE).
+ROLES = [(value, label) for value, label in Role.choices if value != Role.ADMINISTRATOR]
+ROLE_CHOICES = [("", "Choose a role"), *ROLES]
 
 
 def _input(**attrs: str) -> forms.TextInput:
@@ -69,11 +70,14 @@ class PersonForm(AdminForm):
 
 
 class MembershipForm(AdminForm):
-    role = forms.ChoiceField(choices=Role.choices, label="Role", widget=_select())
+    role = forms.ChoiceField(choices=ROLES, label="Role", widget=_select())
     agency = forms.ModelChoiceField(
         queryset=Agency.objects.order_by("name"),
         label="Agency",
-        help_text="Moving someone to another agency hands them to its administrators.",
+        help_text=(
+            "Someone moved to another agency arrives there deactivated: its administrator "
+            "lets them in. Their API tokens end."
+        ),
         empty_label=None,
         widget=_select(),
     )

@@ -95,12 +95,12 @@ def overview(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 @sensitive_variables("password")
 def person_new(request: HttpRequest) -> HttpResponse:
-    membership = require(request.user, "can_administer")
+    require(request.user, "can_administer")
     form = PersonForm(_posted(request), user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            password = actions.add_person(
+            added, password = actions.add_person(
                 actions.NewPerson(
                     username=data["username"],
                     first_name=data["first_name"],
@@ -113,7 +113,6 @@ def person_new(request: HttpRequest) -> HttpResponse:
         except actions.AdministrationError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, str(exc))
         else:
-            added = _member(membership.agency, _user_id(data["username"]))
             return _secret(request, added, password=password)
     context = {
         "nav": "administration",
@@ -121,10 +120,6 @@ def person_new(request: HttpRequest) -> HttpResponse:
         "errors": form.error_summary() if form.is_bound else [],
     }
     return render(request, "accounts/admin/person_new.html", context)
-
-
-def _user_id(username: str) -> int:
-    return Membership.objects.get(user__username=username).user_id
 
 
 def _secret(

@@ -610,7 +610,8 @@ def _email(case: Case, issued: Sequence[Letter], to: str) -> None:
         )
     try:
         message.send()
-    except OSError as error:  # smtplib's errors are OSErrors too
+    # smtplib's errors are OSErrors too; a header Django will not send is a ValueError.
+    except (OSError, ValueError) as error:
         raise WorkflowError(
             f"the email to {to} could not be sent ({error}); nothing is recorded as delivered"
         ) from None

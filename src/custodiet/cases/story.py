@@ -14,11 +14,11 @@ from functools import reduce
 from operator import or_
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from custodiet.accounts.models import Membership
 from custodiet.cases.actions import OBLIGATION_RECORDED, REDECIDED
-from custodiet.cases.models import State
+from custodiet.cases.models import Delivery, State
 from custodiet.web.forms import vocabulary_label
 
 OUTCOME_WORDS = {"refuse": "refuse", "legal_review": "counsel must review", "eligible": "eligible"}
@@ -63,7 +63,8 @@ CLOSED_STATES = tuple(CLOSED)
 
 
 def undelivered() -> Q:
-    return Q(state__in=CLOSED_STATES, deliveries__isnull=True)
+    # A subquery, not a join: a join lists a case once per delivery.
+    return Q(state__in=CLOSED_STATES) & ~Exists(Delivery.objects.filter(case=OuterRef("pk")))
 
 
 def my_turn(membership: Membership, user: Any) -> Q | None:

@@ -4,7 +4,9 @@ It brings the database up to date, makes the ledger's signing key if there is no
 the agency with its time zone and return address, and creates its first administrator
 with a temporary password printed once. Everything after that (people, roles, partner
 tokens, the agency's details) is done on the administration pages. Run it again with
-another agency's code to add that agency and its first administrator.
+another agency's code to add that agency and its first administrator, or with
+`--add-administrator` to give an agency one more: administrators are made and kept here,
+never on the pages.
 """
 
 from __future__ import annotations
@@ -50,6 +52,12 @@ class Command(BaseCommand):
         parser.add_argument("--first-name", default="", help="their first name")
         parser.add_argument("--last-name", default="", help="their last name")
         parser.add_argument("--email", default="", help="their work email")
+        parser.add_argument(
+            "--add-administrator",
+            action="store_true",
+            help="add one more administrator to an agency that has one (the pages never make "
+            "an administrator, so that none can make an account to act as)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         code = options["agency"].strip().upper()
@@ -76,6 +84,7 @@ class Command(BaseCommand):
                 time_zone=options["time_zone"],
                 address=options["address"].replace("\\n", "\n").strip(),
                 person=person,
+                another=options["add_administrator"],
             )
         except actions.AdministrationError as exc:
             raise CommandError(f"--{exc.field.replace('_', '-')}: {exc}") from None
