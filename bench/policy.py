@@ -30,7 +30,7 @@ from custodiet.policy.facts import purpose as context
 from custodiet.policy.facts.agencies import default_directory
 from custodiet.policy.facts.gather import Settings, gather
 from custodiet.policy.model import parse_request
-from custodiet.policy.packs import Pack, Rule, Term, get_pack
+from custodiet.policy.packs import Pack, Rule, Term, available_packs, get_pack
 from custodiet.samples import generate
 
 COUNT = 10_000
@@ -265,3 +265,27 @@ def main() -> None:
     print(f"  agreement: {COUNT - disagreements:,}/{COUNT:,} requests fire the same rules in both")
     if disagreements:
         raise SystemExit("the Cedar translation and the engine disagree: the comparison is void")
+    every_pack(texts, settings, base)
+
+
+def every_pack(texts: list[str], settings: Settings, base: float) -> None:
+    """The same whole decisions under every state's pack: a pack is data, so none may be
+    much slower than another. Printed against the JSON baseline measured above."""
+    print(f"  whole decisions under every pack (same {len(texts):,} requests, one at a time):")
+    rates = {}
+    for pack_id in available_packs():
+        each = get_pack(pack_id)
+
+        def decide_all(pack: Pack = each) -> None:
+            for text in texts:
+                decide(parse_request(json.loads(text)), pack, settings=settings).to_json()
+
+        seconds = best_of(decide_all, REPEATS)
+        rates[pack_id] = len(texts) / seconds
+        print(
+            f"    {pack_id:<10} {seconds / len(texts) * 1e6:8.1f} µs  {rates[pack_id]:>9,.0f}/s"
+            f"  {seconds / base:5.1f}x baseline  "
+            f"{'met' if rates[pack_id] >= 10_000 else 'NOT met'} (target >= 10,000/s)"
+        )
+    slowest = min(rates, key=rates.__getitem__)
+    print(f"  slowest pack {slowest}: {rates[slowest] / rates['us-co']:.2f} of Colorado's rate")

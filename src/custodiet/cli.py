@@ -32,7 +32,8 @@ from custodiet.policy.packs import (
 )
 
 OWN_COMMANDS = ("evaluate", "scenarios", "policy", "classify", "witness")
-DEFAULT_PACK = "us-co"
+# The deployment's pack (`CUSTODIET_POLICY_PACK`, as the server reads it), else Colorado's.
+DEFAULT_PACK = os.environ.get("CUSTODIET_POLICY_PACK") or "us-co"
 
 # The secrets each management command reads, by command and subcommand. The PII hash key
 # makes ledger leaves and recomputes them: whatever records an event or verifies the log
@@ -90,7 +91,11 @@ def _parser() -> argparse.ArgumentParser:
         "--as-of", type=_date, help="decide under the rules in force on this date"
     )
     evaluate.add_argument(
-        "--pack", type=_pack, default=DEFAULT_PACK, help="policy pack (default us-co)"
+        "--pack",
+        type=_pack,
+        default=DEFAULT_PACK,
+        help=f"policy pack: {', '.join(available_packs())} (default {DEFAULT_PACK}, from "
+        "CUSTODIET_POLICY_PACK)",
     )
     _agency_kind_option(evaluate)
     evaluate.add_argument("--pretty", action="store_true", help="indent the JSON")
@@ -100,7 +105,9 @@ def _parser() -> argparse.ArgumentParser:
 
     scenarios = commands.add_parser("scenarios", help="check every scenario file in a folder")
     scenarios.add_argument("directory", type=Path)
-    scenarios.add_argument("--pack", type=_pack, default=DEFAULT_PACK)
+    scenarios.add_argument(
+        "--pack", type=_pack, default=DEFAULT_PACK, help=f"policy pack (default {DEFAULT_PACK})"
+    )
     _agency_kind_option(scenarios)
 
     policy = commands.add_parser("policy", help="show a policy pack for counsel to review")

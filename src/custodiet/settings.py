@@ -19,7 +19,9 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from custodiet.accounts.rates import Rate
+from custodiet.policy.calendar import CalendarError, closing_days
 from custodiet.policy.facts.gather import AGENCY_KINDS
+from custodiet.policy.packs import available_packs
 from custodiet.web import static_headers
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -269,6 +271,17 @@ CONTENT_SECURITY_POLICY = {
 
 # Policy: the pack that decides, and what this deployment authorizes.
 CUSTODIET_POLICY_PACK = env("CUSTODIET_POLICY_PACK", "us-co")
+if CUSTODIET_POLICY_PACK not in available_packs():
+    raise ImproperlyConfigured(
+        f"CUSTODIET_POLICY_PACK={CUSTODIET_POLICY_PACK!r}: use one of "
+        f"{', '.join(available_packs())}"
+    )
+# The days the agency is closed beyond its state's public holidays, which business-day
+# deadlines skip ("2026-12-24,2026-12-31"): read here so that a typo stops the server.
+try:
+    CUSTODIET_CLOSING_DAYS = closing_days()
+except CalendarError as exc:
+    raise ImproperlyConfigured(str(exc)) from None
 # The kind of body this deployment serves, which chooses the laws that bind it (policy
 # pack layers): checked here so that a wrong value stops the server, not each decision.
 CUSTODIET_AGENCY_KIND = env("CUSTODIET_AGENCY_KIND", "state")

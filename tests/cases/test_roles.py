@@ -16,8 +16,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from custodiet.cases import actions, urls
+from custodiet.cases import actions, subject_notices, urls
 from custodiet.cases.models import Case, State
+from custodiet.policy.model import parse_request
 
 from .conftest import (
     HSI,
@@ -26,11 +27,20 @@ from .conftest import (
     ICE,
     OWN_RECORD,
     ROBBERY,
+    contract,
     make_pdf,
     without_csrf_tokens,
 )
 
 pytestmark = pytest.mark.usefixtures("frozen_now")
+
+# An order of a federal court that a district judge signed: in Massachusetts a qualifying
+# process, which counsel reviews and the person is told of.
+COURT_ORDER = {
+    "kind": "court_order",
+    "issued_by": "United States District Court for the District of Massachusetts",
+    "signed_by": "Hon. A. Judge, United States District Judge",
+}
 
 LOGIN = "sign in"  # 302 to the sign-in page
 DONE = "done"  # 302 to the case: the step was taken
@@ -81,6 +91,10 @@ MATRIX: dict[tuple[str, str], tuple[Any, ...]] = {
     ("case-governor-review", "POST"): GOVERNOR_REVIEW,
     ("case-letter-preview", "GET"): PREVIEW_A_LETTER,
     ("case-deliver", "POST"): RESUBMIT_OR_CLOSE,
+    ("case-notice-send", "POST"): RESUBMIT_OR_CLOSE,
+    ("case-notice-excuse", "POST"): DECIDE_AS_COUNSEL,
+    ("case-notice-letter", "GET"): READ_A_CASE,
+    ("case-notice-preview", "GET"): PREVIEW_A_LETTER,
 }
 CASES = [
     pytest.param(name, method, role, expected, id=f"{name}-{method}-{role}")
@@ -189,6 +203,34 @@ def target(opened, clerk, supervisor, request) -> Callable[[str], tuple[str, dic
                 "governor-reference": "GOV-25-0419",
             }
             return reverse(name, args=[case.request.public_id]), data
+        if name.startswith("case-notice"):
+            # New York tells the person of every request from ICE; Massachusetts lets
+            # counsel excuse the notice when it would impede a criminal investigation.
+            excuse = name == "case-notice-excuse"
+            request.getfixturevalue("settings").CUSTODIET_POLICY_PACK = (
+                "us-ma" if excuse else "us-ny"
+            )
+            if excuse:
+                agency = request.getfixturevalue("agency")
+                data = contract(ICE, agency)
+                data["legal_process"] = [COURT_ORDER]
+                case = actions.take_in(parse_request(data), by=clerk, agency=agency)
+            else:
+                case = opened(ICE, by=clerk)
+            public_id = case.request.public_id
+            if name == "case-notice-send":
+                return reverse(name, args=[public_id, 0]), {
+                    "notice-0-method": "hand",
+                    "notice-0-to": "Juan Doe, at the counter",
+                }
+            if name == "case-notice-excuse":
+                reason = "Telling the person would impede the criminal investigation it serves."
+                return reverse(name, args=[public_id, 0]), {"excuse-0-reason": reason}
+            if name == "case-notice-letter":
+                notice = case.subject_notices.get()
+                subject_notices.send(notice, by=clerk, method="hand", to="Juan Doe")
+                return reverse(name, args=[public_id, 0, "en"]), {}
+            return reverse(name, args=[public_id, 0, "es"]), {}
         raise AssertionError(f"no target for {name}")
 
     return build
@@ -248,7 +290,16 @@ def test_a_method_a_page_does_not_answer_is_not_allowed(name, method, everyone, 
 
 
 @pytest.mark.parametrize(
-    "name", ["case", "case-proof", "case-document", "case-letter", "case-letter-preview"]
+    "name",
+    [
+        "case",
+        "case-proof",
+        "case-document",
+        "case-letter",
+        "case-letter-preview",
+        "case-notice-letter",
+        "case-notice-preview",
+    ],
 )
 def test_another_agencys_case_reads_exactly_like_no_case(name, everyone, target):
     url, _ = target(name)

@@ -88,7 +88,8 @@ from pypdf import PdfReader
 
 from custodiet.accounts.models import Agency, ApiToken, Membership, Role
 from custodiet.cases import actions as case_actions
-from custodiet.cases.models import Case, State
+from custodiet.cases import subject_notices
+from custodiet.cases.models import Case, State, SubjectNotice
 from custodiet.directory.current import current_directory
 from custodiet.jobs import start
 from custodiet.ledger.models import Entry
@@ -167,7 +168,12 @@ ROUTES = list(_walk(get_resolver().url_patterns))
 # Parameters that name no agency's object: the agency directory is the deployment's.
 SHARED = {"agency_id"}
 # Parameters that name no object but what to do or show, with the values tried.
-FIXED = {"act": ("deactivate", "password", "unlock"), "language": ("en", "es")}
+# A notice's position is its place among the people a case names, not an object's id.
+FIXED = {
+    "act": ("deactivate", "password", "unlock"),
+    "language": ("en", "es"),
+    "position": ("0", "1"),
+}
 # Parameters that name an object of an agency, and the string ids among them.
 OWNED = {
     "public_id",
@@ -438,6 +444,18 @@ def _fill_agency(code: str, name: str, marker: str, folder: Path) -> Side:
     receipt = Receipt.objects.create(
         office=agency, uploaded_by=people["oversight"], size=3, refused=f"Not gzip {marker}"
     )
+    # A notice to the person on the counter case, sent: its letters are the agency's too.
+    owed = SubjectNotice.objects.create(
+        case=cases[1],
+        position=0,
+        subject=f"Subject {marker}",
+        due_on=dt.date(2025, 3, 10),
+        citation="N.Y. Veh. & Traf. Law 201(12)(a)",
+        period="3 days",
+    )
+    sent = subject_notices.send(
+        owed, by=people["clerk"], method="mail", to=f"{marker} Street\nAlbany, NY"
+    )
     documents = [d for case in cases for d in case.documents.order_by("id")]
     letters = [item for case in cases for item in case.letters.order_by("id")]
     notices = list(Notice.objects.filter(partner__in=partners).order_by("id"))
@@ -453,6 +471,8 @@ def _fill_agency(code: str, name: str, marker: str, folder: Path) -> Side:
         *(bytes(item.pdf) for item in letters),
         *(bytes(c.form) for c in certifications),
         *(bytes(n.pdf) for n in notices),
+        bytes(sent.letter_en),
+        bytes(sent.letter_es),
     ]
     return Side(
         agency=agency,

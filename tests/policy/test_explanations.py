@@ -33,7 +33,10 @@ VALUES = {"purpose_category", "requester_level", "agency_kind", "receiving_agenc
 
 def _requests() -> list[dict[str, Any]]:
     found = []
-    for folder in (HERE / "scenarios", SHARED / "scenarios"):
+    # Every state's scenarios too: the facts only other states' rules read (who signed a
+    # warrant, a whole database sought) are seen both ways there.
+    states = sorted(path for path in (HERE / "states").iterdir() if path.is_dir())
+    for folder in (HERE / "scenarios", SHARED / "scenarios", *states):
         for path in sorted(folder.glob("*.json")):
             scenario = json.loads(path.read_text())
             if not scenario.get("expect", {}).get("error"):

@@ -40,7 +40,7 @@ from django.utils import timezone
 
 from custodiet.accounts.access import require
 from custodiet.accounts.models import Agency, Role
-from custodiet.cases import letters
+from custodiet.cases import letters, subject_notices
 from custodiet.cases.models import OPEN_STATES, Case, Delivery, Document, Letter, State
 from custodiet.cases.notices import tell_the_clerk
 from custodiet.ledger import store
@@ -88,8 +88,8 @@ class Step:
 # The contract's obligations (1.1) that only a person can meet. The workflow meets the
 # others itself: log_request by the ledger, supervisor_notice by the email every approval
 # waits for, use_restriction_notice by the release package, verify_certification by the
-# partner registry's certification the decision is made on. (notify_subject belongs to
-# other states' packs; no deployment here uses one yet.)
+# partner registry's certification the decision is made on. notify_subject is a task of
+# its own (`subject_notices`): it is owed whatever the outcome, even on a refused case.
 STEPS = {
     "verify_identity": Step(
         what="the check of the requester's identity",
@@ -257,6 +257,7 @@ def take_in(
             by,
             {"to_state": state, "document_sha256": [document.sha256 for document in documents]},
         )
+        subject_notices.open_notices(case, recorded.decision.payload, by)
         if state == State.AWAITING_APPROVAL:
             _notify_supervisors(case, by)
     return case
@@ -465,6 +466,11 @@ def release(case: Case, *, by: AbstractBaseUser) -> Case:
         awaited = [STEPS[name].what for name in outstanding(case)]
         if awaited:
             raise WorkflowError(f"record {_and(awaited)} before anything is released")
+        unsent = subject_notices.unmet_before_release(case)
+        if unsent:
+            raise WorkflowError(
+                f"send the notice to the person before anything is released ({unsent[0].citation})"
+            )
         try:
             decision = decide_again(case.request)
         except RequestError as error:
@@ -472,6 +478,11 @@ def release(case: Case, *, by: AbstractBaseUser) -> Case:
             raise WorkflowError(f"the recorded request cannot be decided again: {error}") from None
         as_of = decision.policy.as_of
         why = _not_allowed(case, decision)
+        # A law in force today that asks to tell the person, where the first decision did
+        # not: the notices open now, and one owed before release holds the release back.
+        opened = subject_notices.open_notices(case, decision.to_dict(), by)
+        if any(notice.before_release for notice in opened):
+            why.append(f"that law requires telling the person first ({opened[0].citation})")
         if not why:
             issued = _issue(case, Letter.Kind.RELEASE, by)
             case.closed_at = timezone.now()

@@ -377,3 +377,47 @@ class DeliveryForm(forms.Form):
             "the request. By hand, give who received it."
         ),
     )
+
+
+class NoticeForm(forms.Form):
+    """How the notice to the person went out, and where: the address of record the clerk
+    looked up, the email the person chose, or whom it was handed to."""
+
+    bound_field_class = UswdsBoundField
+    prefix = "notice"
+
+    method = forms.ChoiceField(
+        label="How it goes out",
+        choices=[
+            ("mail", "It was mailed to the person's address of record"),
+            ("email", "Email it now to the address the person chose"),
+            ("hand", "It was handed to the person"),
+        ],
+        initial="mail",
+        widget=forms.RadioSelect(attrs={"class": "usa-radio__input"}),
+    )
+    to = forms.CharField(
+        label="To",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"class": "usa-textarea", "rows": "3"}),
+        help_text=(
+            "The address of record from the person's file, as it is printed; or the email "
+            "address the person chose for notices; or, by hand, to whom."
+        ),
+    )
+
+
+class ExcuseForm(forms.Form):
+    """Counsel's reason that the law excuses the notice (Massachusetts: it would impede a
+    criminal investigation)."""
+
+    bound_field_class = UswdsBoundField
+    prefix = "excuse"
+
+    reason = forms.CharField(
+        label="Why the law excuses this notice",
+        min_length=20,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"class": "usa-textarea", "rows": "3"}),
+        help_text="Recorded in the ledger with your name. Say which investigation it would impede and how.",
+    )

@@ -31,7 +31,7 @@ from weasyprint.urls import URLFetcher
 from custodiet import labels
 from custodiet.cases.models import Case, Letter
 from custodiet.policy.facts.documents import classify_document, recognised_form
-from custodiet.policy.packs import PackError, Rule, get_pack
+from custodiet.policy.packs import LETTER_TEXTS, PackError, Rule, get_pack
 from custodiet.records.models import Event
 
 KINDS = (Letter.Kind.REFUSAL, Letter.Kind.RELEASE)
@@ -141,6 +141,23 @@ def long_date(day: dt.date, language: str) -> str:
     return f"{month} {day.day}, {day.year}"
 
 
+def agency_zone(case: Case) -> ZoneInfo:
+    return _zone(case)
+
+
+def address_lines(address: str) -> list[str]:
+    return _lines(address)
+
+
+def record_words(records: list[str], language: str) -> list[str]:
+    return _words(records, language)
+
+
+def document_names(request: dict[str, Any], language: str) -> list[str]:
+    """The legal documents a request offered, each named as a letter names it."""
+    return [_document_name(document, language) for document in request.get("legal_process", [])]
+
+
 def _zone(case: Case) -> ZoneInfo:
     try:
         return ZoneInfo(case.agency.time_zone)
@@ -180,11 +197,23 @@ def _context(case: Case, kind: str, language: str) -> dict[str, Any]:
         "agency_phone": case.agency.phone,
         "requester_address": _lines(requester.get("address") or ""),
     }
+    context.update(_pack_words(decision, language))
     if kind == Letter.Kind.REFUSAL:
         context["grounds"] = _refusal_grounds(case, decision, events, language)
     else:
         context.update(_release(case, decision, events, language))
     return context
+
+
+def _pack_words(decision: dict[str, Any], language: str) -> dict[str, str]:
+    """What the pack that decided says in letters (`[letters]`), in the letter's language."""
+    pack_id = decision.get("policy", {}).get("pack") or settings.CUSTODIET_POLICY_PACK
+    try:
+        words = get_pack(pack_id).letters
+    except PackError:
+        words = {}
+    suffix = "_es" if language == "es" else ""
+    return {key: words.get(key + suffix) or words.get(key, "") for key in LETTER_TEXTS}
 
 
 def _lines(address: str) -> list[str]:

@@ -129,3 +129,67 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_method_display()} for {self.case}"
+
+
+class SubjectNotice(models.Model):
+    """The duty to tell a person that their records were asked for (`notify_subject`).
+
+    One per person the request names, opened with the case when the decision carries the
+    obligation, with the last day the pack's law allows (New York: 3 days after the
+    request; Illinois and Massachusetts: 3 business days, without the state's holidays).
+    It is met by a `NoticeAction`: the notice letter sent, or, where the law excuses it,
+    counsel's recorded reason. Insert-only, like the letters.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="subject_notices")
+    # Which of the request's subjects (its position in `subjects`), and the name it gave.
+    position = models.PositiveSmallIntegerField()
+    subject = models.CharField(max_length=300, blank=True)
+    due_on = models.DateField(db_index=True)
+    citation = models.CharField(max_length=300)
+    # "3 business days", as the letter and the page say it.
+    period = models.CharField(max_length=40)
+    # When the law excuses the notice (Massachusetts), in its words; empty when it never does.
+    exception = models.TextField(blank=True)
+    # Whether it must go before anything is released (Massachusetts).
+    before_release = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "position"], name="one_notice_per_subject")
+        ]
+
+    def __str__(self) -> str:
+        return f"Notice to the person {self.position + 1} of {self.case}"
+
+
+class NoticeAction(models.Model):
+    """A notice to the person sent (its letters and how), or excused by counsel with why."""
+
+    class Kind(models.TextChoices):
+        SENT = "sent", "Sent"
+        EXCUSED = "excused", "Excused by counsel"
+
+    notice = models.ForeignKey(SubjectNotice, on_delete=models.PROTECT, related_name="actions")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    # How and where it went (the address of record, or the email the person chose).
+    method = models.CharField(max_length=5, choices=Delivery.Method.choices, blank=True)
+    to = models.TextField(blank=True)
+    letter_en = models.BinaryField(null=True)
+    letter_es = models.BinaryField(null=True)
+    sha256 = models.JSONField(default=list)
+    reason = models.TextField(blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            # One notice is met once: a second sending is refused by the database too.
+            models.UniqueConstraint(fields=["notice"], name="notice_met_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.notice}"

@@ -8,6 +8,7 @@ once counsel or a supervisor has spoken, the records follow them, not the rules.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import reduce
@@ -18,7 +19,7 @@ from django.db.models import Exists, OuterRef, Q
 
 from custodiet.accounts.models import Membership
 from custodiet.cases.actions import OBLIGATION_RECORDED, REDECIDED
-from custodiet.cases.models import Delivery, State
+from custodiet.cases.models import Delivery, NoticeAction, State, SubjectNotice
 from custodiet.web.forms import vocabulary_label
 
 OUTCOME_WORDS = {"refuse": "refuse", "legal_review": "counsel must review", "eligible": "eligible"}
@@ -67,6 +68,14 @@ def undelivered() -> Q:
     return Q(state__in=CLOSED_STATES) & ~Exists(Delivery.objects.filter(case=OuterRef("pk")))
 
 
+def notice_unmet() -> Q:
+    """Cases owing the person a notice nobody has sent or excused (`subject_notices`)."""
+    unmet = SubjectNotice.objects.filter(case=OuterRef("pk")).filter(
+        ~Exists(NoticeAction.objects.filter(notice=OuterRef("pk")))
+    )
+    return Q(Exists(unmet))
+
+
 def my_turn(membership: Membership, user: Any) -> Q | None:
     """The cases whose next step is this person's; None for a role that never acts."""
     clauses = []
@@ -79,6 +88,7 @@ def my_turn(membership: Membership, user: Any) -> Q | None:
         clauses.append(clause)
     if getattr(membership, DELIVER.capability):
         clauses.append(undelivered())
+        clauses.append(notice_unmet())
     return reduce(or_, clauses) if clauses else None
 
 
@@ -96,6 +106,7 @@ def next_step(
     took_part: bool,
     awaited: Sequence[tuple[str, bool]],
     delivered: bool = True,
+    notice_due: dt.date | None = None,
 ) -> dict[str, Any]:
     """The next step as this person reads it: `mine` when it is theirs, and its sentence.
 
@@ -103,6 +114,11 @@ def next_step(
     each with whether this person may record it: on an approved case they come first.
     """
     turn = TURNS.get(State(state))
+    if notice_due is not None and (turn is None or not is_my_turn(membership, state, took_part)):
+        # The notice to the person is owed whatever the answer, even on a closed case.
+        send = f"send the notice to the person, due {notice_due:%B} {notice_due.day}"
+        if getattr(membership, DELIVER.capability):
+            return {"mine": True, "text": f"Your next step: {send}."}
     if turn is None:
         if delivered:
             return {"mine": False, "text": CLOSED[State(state)]}

@@ -40,5 +40,25 @@ urlpatterns = [
         name="case-letter-preview",
     ),
     path("<str:public_id>/deliver/", views.deliver, name="case-deliver"),
+    path(
+        "<str:public_id>/notices/<int:position>/send/",
+        views.notice_send,
+        name="case-notice-send",
+    ),
+    path(
+        "<str:public_id>/notices/<int:position>/excuse/",
+        views.notice_excuse,
+        name="case-notice-excuse",
+    ),
+    path(
+        "<str:public_id>/notices/<int:position>/preview-<str:language>.pdf",
+        views.notice_preview,
+        name="case-notice-preview",
+    ),
+    path(
+        "<str:public_id>/notices/<int:position>/<str:language>.pdf",
+        views.notice_letter,
+        name="case-notice-letter",
+    ),
     path("<str:public_id>/proof/<int:entry>/", views.proof, name="case-proof"),
 ]

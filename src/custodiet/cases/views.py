@@ -31,12 +31,14 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from custodiet.accounts.access import agency_cases, get_case_for_user, require
 from custodiet.accounts.models import Membership
 from custodiet.accounts.ratelimit import limit_uploads
-from custodiet.cases import actions, letters, story
+from custodiet.cases import actions, letters, story, subject_notices
 from custodiet.cases.forms import (
     STEP_FORMS,
     CounselForm,
     DeliveryForm,
+    ExcuseForm,
     IntakeForm,
+    NoticeForm,
     QueueFilterForm,
     ResubmitForm,
     SendBackForm,
@@ -82,6 +84,9 @@ EVENTS = {
     actions.REDECIDED: "Decided again before release; not released",
     actions.OBLIGATION_RECORDED: "Recorded before release",
     actions.DELIVERED: "Letters delivered",
+    subject_notices.OPENED: "Notice to the person due",
+    subject_notices.SENT: "Notice sent to the person",
+    subject_notices.EXCUSED: "Notice to the person excused by counsel",
 }
 # Each step a decision may require before release: its page address, and who records it.
 STEP_URLS = {
@@ -106,7 +111,7 @@ staff_page = pages.staff_page(not_found="cases/not_found.html")
 def _my_queue(membership: Membership) -> Q:
     """The cases a role works on when no state is chosen."""
     if membership.can_take_in or membership.can_close:
-        return Q(state__in=OPEN_STATES) | story.undelivered()
+        return Q(state__in=OPEN_STATES) | story.undelivered() | story.notice_unmet()
     if membership.can_decide_legal_review:
         return Q(state=State.WITH_COUNSEL)
     return Q()  # privacy officers and auditors read them all
@@ -168,6 +173,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         ).order_by("-needs_me", "due_on", "id")
     else:
         cases = cases.order_by("-request__received_at", "-id")
+    cases = cases.prefetch_related("subject_notices__actions")
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     today = timezone.localdate()
     context = {
@@ -181,6 +187,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "page": page,
         "page_links": page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
         "rows": [_row(case, today) for case in page.object_list],
+        "today": today,
     }
     return render(request, "cases/queue.html", context)
 
@@ -205,6 +212,14 @@ def _row(case: Case, today: dt.date) -> dict[str, Any]:
         ],
         "tag": STATE_TAGS[State(case.state)],
         "needs_me": getattr(case, "needs_me", False),
+        "notice_due": min(
+            (
+                notice.due_on
+                for notice in case.subject_notices.all()
+                if not any(True for _ in notice.actions.all())
+            ),
+            default=None,
+        ),
         **_deadline(case, today),
     }
 
@@ -345,6 +360,7 @@ def _case_page(
         "documents": documents,
         "letters": case.letters.defer("pdf").annotate(size=Length("pdf")),
         "delivery": _delivery(membership, case, (bound or {}).get(DeliveryForm.prefix)),
+        "notices": _notices(membership, case, bound or {}),
         "history": [_event(event) for event in events],
     }
     return render(request, "cases/case.html", context, status=status)
@@ -367,6 +383,9 @@ def _story(
         took_part=took_part,
         awaited=awaited,
         delivered=case.deliveries.exists(),
+        notice_due=min(
+            (n.due_on for n in case.subject_notices.all() if not n.actions.exists()), default=None
+        ),
     )
     requested = case.request.payload.get("records_requested", [])
     counsel = story.counsel_released(events)
@@ -416,6 +435,38 @@ def _delivery(membership: Membership, case: Case, bound: DeliveryForm | None) ->
         "address": _one_line(requester.get("address") or ""),
         "preview": actions.previewable(case) if membership.can_close else None,
     }
+
+
+def _notices(membership: Membership, case: Case, bound: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each notice the law requires the agency to send the person, where it stands, and
+    the forms to send it or (where the law excuses it) to record counsel's reason."""
+    today = subject_notices.today()
+    shown = []
+    for notice in case.subject_notices.prefetch_related("actions__by").order_by("position"):
+        now = subject_notices.standing(notice, today)
+        done = now.action
+        shown.append(
+            {
+                "notice": notice,
+                "standing": now,
+                "days_left": (notice.due_on - today).days,
+                "done_by": (done.by.get_full_name() or done.by.get_username()) if done else "",
+                "done_how": (
+                    _delivered({"method": done.method, "to": done.to})
+                    if done is not None and done.kind == "sent"
+                    else ""
+                ),
+                "may_send": membership.can_close and not now.met,
+                "may_excuse": membership.can_decide_legal_review
+                and bool(notice.exception)
+                and not now.met,
+                "form": bound.get(f"notice-{notice.position}")
+                or NoticeForm(prefix=f"notice-{notice.position}"),
+                "excuse_form": bound.get(f"excuse-{notice.position}")
+                or ExcuseForm(prefix=f"excuse-{notice.position}"),
+            }
+        )
+    return shown
 
 
 def _one_line(address: str) -> str:
@@ -745,6 +796,99 @@ def deliver(request: HttpRequest, public_id: str) -> HttpResponse:
         return case, f"Recorded: {_delivered({'method': delivery.method, 'to': delivery.to})}."
 
     return _act(request, public_id, "can_close", step, DeliveryForm)
+
+
+# Notices to the person -----------------------------------------------------------------
+
+
+def _notice_step(
+    request: HttpRequest,
+    public_id: str,
+    position: int,
+    capability: str,
+    form_class: type[NoticeForm] | type[ExcuseForm],
+    step: Callable[[Any, dict[str, Any]], str],
+) -> HttpResponse:
+    membership = require(request.user, capability)
+    case = get_case_for_user(request.user, public_id, capability)
+    notice = case.subject_notices.filter(position=position).first()
+    if notice is None:
+        raise Http404("no such notice")
+    key = f"{form_class.prefix}-{position}"
+    form = form_class(request.POST, prefix=key)
+    if not form.is_valid():
+        return _case_page(request, membership, case, bound={key: form}, status=400)
+    try:
+        done = step(notice, form.cleaned_data)
+    except subject_notices.NoticeError as error:
+        return _case_page(
+            request, membership, case, bound={key: form}, failure=str(error), status=409
+        )
+    messages.success(request, done)
+    return redirect("case", public_id)
+
+
+@staff_page
+@require_POST
+def notice_send(request: HttpRequest, public_id: str, position: int) -> HttpResponse:
+    def step(notice: Any, data: dict[str, Any]) -> str:
+        action = subject_notices.send(notice, by=request.user, method=data["method"], to=data["to"])
+        if action.method == Delivery.Method.EMAIL:
+            return f"The notice was emailed to {action.to}, in English and Spanish."
+        return f"Recorded: the notice {_delivered({'method': action.method, 'to': action.to})}."
+
+    return _notice_step(request, public_id, position, "can_close", NoticeForm, step)
+
+
+@staff_page
+@require_POST
+def notice_excuse(request: HttpRequest, public_id: str, position: int) -> HttpResponse:
+    def step(notice: Any, data: dict[str, Any]) -> str:
+        subject_notices.excuse(notice, by=request.user, reason=data["reason"])
+        return "Recorded: the notice is excused, with your reason."
+
+    return _notice_step(request, public_id, position, "can_decide_legal_review", ExcuseForm, step)
+
+
+@staff_page
+@require_safe
+def notice_letter(
+    request: HttpRequest, public_id: str, position: int, language: str
+) -> HttpResponse:
+    """The notice letter as it was sent."""
+    case = get_case_for_user(request.user, public_id)
+    sent = (
+        subject_notices.NoticeAction.objects.filter(
+            notice__case=case, notice__position=position, kind="sent"
+        )
+        .order_by("id")
+        .first()
+    )
+    if sent is None or language not in subject_notices.LANGUAGES:
+        raise Http404("no such notice letter")
+    pdf = sent.letter_en if language == "en" else sent.letter_es
+    return _attachment(
+        bytes(pdf), "application/pdf", f"{public_id}-notice-{position + 1}-{language}.pdf"
+    )
+
+
+@staff_page
+@require_safe
+def notice_preview(
+    request: HttpRequest, public_id: str, position: int, language: str
+) -> HttpResponse:
+    """The notice as it would be sent now, marked as a preview; nothing is recorded."""
+    require(request.user, "can_close")
+    case = get_case_for_user(request.user, public_id, "can_close")
+    notice = case.subject_notices.filter(position=position).first()
+    if notice is None or language not in subject_notices.LANGUAGES:
+        raise Http404("no such notice")
+    pdf = subject_notices.render(notice, language, preview=True)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    filename = f"{public_id}-notice-{position + 1}-{language}-preview.pdf"
+    response["Content-Disposition"] = content_disposition_header(False, filename)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 # Proofs ---------------------------------------------------------------------------------

@@ -129,6 +129,18 @@ _MEMBERSHIP: dict[str, Any] = {
 # languages; where it went (an email or postal address, a name) stays hashed. No earlier
 # event has the key.
 _DELIVERY: dict[str, Any] = {"method": True, "letter_sha256": True, "language": True}
+# A notice to the person (custodiet.cases.subject_notices): when it was due, under which
+# law, whether it went on time, so timeliness can be checked from published proofs; the
+# address and counsel's reason stay hashed. No earlier event has the key.
+_SUBJECT_NOTICE: dict[str, Any] = {
+    "notices": True,
+    "position": True,
+    "due_on": True,
+    "on_time": True,
+    "period": True,
+    "citation": True,
+    "before_release": True,
+}
 PUBLIC_FIELDS_2: dict[str, Any] = PUBLIC_FIELDS | {
     "request": _REQUEST_2,
     "decision": _DECISION_2,
@@ -138,6 +150,7 @@ PUBLIC_FIELDS_2: dict[str, Any] = PUBLIC_FIELDS | {
     "tokens_revoked": True,
     "agency_settings": {"agency": True, "changed": True},
     "delivery": _DELIVERY,
+    "subject_notice": _SUBJECT_NOTICE,
 }
 SPECS: dict[int, dict[str, Any]] = {1: PUBLIC_FIELDS, 2: PUBLIC_FIELDS_2}
 

@@ -15,6 +15,10 @@ the next run rather than skipped):
                               30 days (the registry's "expiring"), and again when 7 days
                               are left: to the partner's contact, copied to the agency's
                               privacy officers; a new certification ends the series
+    subject_notice.due        a notice the law requires the agency to send the person whose
+                              records were asked for (New York, Illinois, Massachusetts):
+                              to the clerks the day before it falls due, then every day
+                              it is overdue, the privacy officers copied
     notice.unacknowledged     a partner that has acknowledged no notice, 14 days after
                               its latest notice was sent, then every 14 days: to the
                               partner's contact, copied to the privacy officers; a
@@ -31,13 +35,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 from django.urls import reverse
 from django.utils import timezone
 
 from custodiet.accounts.models import Agency, Role
 from custodiet.cases.letters import long_date
-from custodiet.cases.models import Case, State
+from custodiet.cases.models import Case, NoticeAction, State, SubjectNotice
 from custodiet.partners.models import Notice, Partner
 from custodiet.partners.registry import EXPIRING, EXPIRING_WITHIN_DAYS, rows, unacknowledged
 from custodiet.records.models import RequestRecord
@@ -168,6 +172,54 @@ def overdue_approvals(today: dt.date) -> Iterable[Reminder]:
                 f"This reminder repeats every {APPROVAL_EVERY_DAYS} days while the request waits.\n"
             ),
             about=f"case {record.public_id}",
+            request=record,
+        )
+
+
+@finder("subject_notice.due")
+def subject_notices_due(today: dt.date) -> Iterable[Reminder]:
+    """A notice the law requires the agency to send the person, the day before it falls
+    due, and every day it is overdue: to the agency's clerks, the privacy officers copied
+    once it is late. It names the request, never the person."""
+    notices = (
+        SubjectNotice.objects.filter(due_on__lte=today + dt.timedelta(days=1))
+        .filter(~Exists(NoticeAction.objects.filter(notice=OuterRef("pk"))))
+        .select_related("case__request")
+    )
+    clerks, officers = Addresses(Role.CLERK), Addresses(Role.PRIVACY_OFFICER)
+    for notice in notices:
+        case, record = notice.case, notice.case.request
+        late = (today - notice.due_on).days
+        if late <= 0:
+            period, when = (
+                notice.due_on - dt.timedelta(days=1),
+                ("today" if late == 0 else "tomorrow"),
+            )
+            subject = f"Notice to the person due {when}: request {record.public_id}"
+            cc: tuple[str, ...] = ()
+        else:
+            period = today
+            when = f"{late} day{'s' if late != 1 else ''} ago"
+            subject = f"Overdue: the notice to the person for request {record.public_id}"
+            cc = officers[case.agency_id]
+        yield Reminder(
+            kind="subject_notice.due",
+            object_id=notice.pk,
+            period=period,
+            to=clerks[case.agency_id] or officers[case.agency_id],
+            cc=cc,
+            subject=subject,
+            body=(
+                "The law requires the agency to tell the person whose records were asked for "
+                f"that the request was made, and by whom ({notice.citation}, within "
+                f"{notice.period}).\n\n"
+                f"Request: {record.public_id}\nFrom: {record.requester_organization}\n"
+                f"Notice due: {long_date(notice.due_on, 'en')} ({when})\n\n"
+                f"{case_link(case)}\n\n"
+                "Send it from the case page: look up the person's address of record, issue "
+                "the notice and record how it went out.\n"
+            ),
+            about=f"case {record.public_id}, notice {notice.position + 1}",
             request=record,
         )
 

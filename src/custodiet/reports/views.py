@@ -24,6 +24,7 @@ from django.views.decorators.http import require_safe
 from custodiet import labels
 from custodiet.accounts.access import agency_cases, require
 from custodiet.accounts.models import Membership
+from custodiet.cases import subject_notices
 from custodiet.cases.views import staff_page
 from custodiet.records.export import (
     LogFilter,
@@ -188,6 +189,14 @@ def request_log(request: HttpRequest) -> HttpResponse:
             for outcome, n in counts.by_outcome().items()
         ],
         "chart": _chart(counts, described) if counts.total else "",
+        "notices": (notices := subject_notices.counts(where.requests())),
+        "notice_figures": [
+            ("Sent on time", notices.on_time),
+            ("Sent late", notices.late),
+            ("Excused by counsel", notices.excused),
+            ("Not sent, overdue", notices.overdue),
+            ("Not sent, not yet due", notices.waiting - notices.overdue),
+        ],
         "outcome_labels": [charts.outcome_label(outcome) for outcome in counts.outcomes],
         "month_rows": [
             (month, [month.by_outcome.get(outcome, 0) for outcome in counts.outcomes])

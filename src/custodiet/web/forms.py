@@ -21,12 +21,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 
 from custodiet import labels
 from custodiet.policy.model import CHANNELS, LEVELS, PROCESS_KINDS, PURPOSE_CATEGORIES, RECORDS
+from custodiet.policy.packs import available_packs, get_pack
 from custodiet.policy.pdftext import BUDGET, PdfTextError, extract_pdf_text
 
 MAX_PDF_BYTES = 5 * 1024 * 1024
@@ -397,6 +399,12 @@ class ExplorerForm(RequestForm):
         widget=_date(),
         help_text="Leave blank to apply the rules in force on the date received.",
     )
+    compare_with = forms.ChoiceField(
+        label="Compare with another pack",
+        required=False,
+        widget=forms.Select(attrs={"class": "usa-select"}),
+        help_text="Decide the same request under another jurisdiction's rules as well, side by side.",
+    )
 
     # The upload sits with the document it replaces the text of, as the page shows it.
     field_order = (
@@ -409,6 +417,12 @@ class ExplorerForm(RequestForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.pdf_text: str | None = None
+        own = settings.CUSTODIET_POLICY_PACK
+        self.fields["compare_with"].choices = [("", "No comparison")] + [
+            (pack_id, f"{get_pack(pack_id).name} ({pack_id})")
+            for pack_id in available_packs()
+            if pack_id != own
+        ]
 
     @property
     def uses_json(self) -> bool:

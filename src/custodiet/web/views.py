@@ -104,6 +104,7 @@ def explorer(request: HttpRequest) -> HttpResponse:
     require(request.user, "can_explore")
     example = None
     result = None
+    comparison = None
     if request.method == "POST":
         form = ExplorerForm(request.POST, request.FILES)
         if form.is_valid():
@@ -123,6 +124,9 @@ def explorer(request: HttpRequest) -> HttpResponse:
                     explain=True,
                 )
                 result = present_decision(decision, contract, pack)
+                other = form.cleaned_data.get("compare_with")
+                if other:
+                    comparison = _compare(parsed, contract, pack, get_pack(other), form)
     else:
         slug = request.GET.get("example")
         example = get_example(slug) if slug else None
@@ -134,11 +138,44 @@ def explorer(request: HttpRequest) -> HttpResponse:
         "form": form,
         "errors": form.error_summary() if form.is_bound else [],
         "result": result,
+        "comparison": comparison,
         "example": example,
         "example_outcome": OUTCOMES[example.outcome]["heading"] if example else None,
         "examples": all_examples(),
     }
     return render(request, "web/explorer.html", context)
+
+
+def _compare(
+    parsed: Any, contract: Any, pack: Pack, other: Pack, form: ExplorerForm
+) -> list[dict[str, Any]]:
+    """The request decided under the deployment's pack and under another, for a table of
+    the two side by side: what each decides, on which provision, and what it obliges."""
+    columns = []
+    for each in (pack, other):
+        decision = decide(
+            parsed,
+            each,
+            as_of=form.cleaned_data["as_of"],
+            settings=Settings.from_env(),
+            directory=current_directory(),
+        )
+        shown = present_decision(decision, contract, each)
+        received_on = decision.policy.as_of
+        duty = each.notice_on(received_on) if "notify_subject" in decision.obligations else None
+        columns.append(
+            {
+                "pack": each,
+                "result": shown,
+                "notice": (
+                    f"within {duty.period} ({duty.citation}), by "
+                    f"{each.notice_due(received_on, settings.CUSTODIET_CLOSING_DAYS):%B %-d, %Y}"
+                    if duty is not None
+                    else ""
+                ),
+            }
+        )
+    return columns
 
 
 def present_decision(decision: Decision, contract: Any, pack: Pack) -> dict[str, Any]:

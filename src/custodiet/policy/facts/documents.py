@@ -304,7 +304,7 @@ def _classify(
     fields = {name: value[:_MAX_TEXT] for name, value in given if value and not value.isspace()}
     if not fields:
         return _nothing_given(stated)
-    reading, signals = _read(fields)
+    reading, signals = _read(fields, stated)
     return _decide(stated, reading, signals)
 
 
@@ -375,7 +375,12 @@ class _Scan:
             found.append(tuple.__new__(_Hit, (self.field, i, key, shown or key)))
 
     def keyword(self, i: int, key: str) -> None:
-        """Note where the field first calls the document by one of its kinds' words."""
+        """Note where the field first calls the document by one of its kinds' words.
+
+        A caption's "In re Grand Jury Subpoena No. 25-2" names the matter the document is
+        about, not the document: an order to comply with a subpoena is an order."""
+        if "re" in self.words[max(0, i - 5) : i] and self.words[max(0, i - 6) : i].count("in"):
+            return
         if key not in self.keywords:
             self.keywords.add(key)
             self.add("keyword", i, key)
@@ -1030,14 +1035,14 @@ def _court_phrase(courts: list[_Hit]) -> str:
     return "the " + _display(first.shown) if first else "a court"
 
 
-def _read(fields: dict[str, str]) -> tuple[_Reading, tuple[str, ...]]:
+def _read(fields: dict[str, str], stated: str | None = None) -> tuple[_Reading, tuple[str, ...]]:
     hits: _Hits = defaultdict(list)
     for name, value in fields.items():
         _scan(name, value, hits)
-    return _weigh_signs(hits, fields), _signals(hits)
+    return _weigh_signs(hits, fields, stated), _signals(hits)
 
 
-def _weigh_signs(hits: _Hits, fields: dict[str, str]) -> _Reading:
+def _weigh_signs(hits: _Hits, fields: dict[str, str], stated: str | None = None) -> _Reading:
     """Which family the signs point to, and how firmly.
 
     First the administrative signs that decide (`_administrative_decider`); then a court
@@ -1073,7 +1078,7 @@ def _weigh_signs(hits: _Hits, fields: dict[str, str]) -> _Reading:
     if decider is not None:
         return _administrative(hits, decider, "firm", immigration)
     if court_firm:
-        return _court(hits, fields, "firm", immigration)
+        return _court(hits, fields, "firm", immigration, stated)
     court_weak = bool(court_named or judges or clerks or grand_jury)
     agency_weak = bool(
         agencies
@@ -1086,7 +1091,7 @@ def _weigh_signs(hits: _Hits, fields: dict[str, str]) -> _Reading:
     if court_weak and agency_weak:
         return _conflict(hits, immigration)
     if court_weak:
-        return _court(hits, fields, "moderate", immigration)
+        return _court(hits, fields, "moderate", immigration, stated)
     if agency_weak:
         return _administrative(hits, "named", "moderate", immigration)
     return _unidentified(hits, immigration)
@@ -1337,7 +1342,9 @@ def _signature(hits: _Hits, fields: dict[str, str], kind: str) -> tuple[str, str
     return "unknown", ""
 
 
-def _court(hits: _Hits, fields: dict[str, str], strength: str, immigration: bool) -> _Reading:
+def _court(
+    hits: _Hits, fields: dict[str, str], strength: str, immigration: bool, stated: str | None = None
+) -> _Reading:
     court_form = _first(hits["court_form"])
     form_kind, form_name = (
         _COURT_FORMS.get(court_form.key, (None, "")) if court_form else (None, "")
@@ -1355,7 +1362,10 @@ def _court(hits: _Hits, fields: dict[str, str], strength: str, immigration: bool
         court = f"is on court form {court_form.key}" + (f" ({form_name})" if form_name else "")
     else:
         court = ""
-    status, missing = _signature(hits, fields, kind)
+    # A clerk may sign a subpoena: where the document does not say what it is, the kind the
+    # requester stated decides whose signature it needs.
+    signed_as = stated if source == "default" and stated in COURT_ISSUED else kind
+    status, missing = _signature(hits, fields, signed_as)
     judges = _in(hits["judge"], _SIGNED_BY) or hits["judge"]
     if status in ("unsigned", "doubt"):
         signer = ""

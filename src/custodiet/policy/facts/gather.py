@@ -19,6 +19,13 @@ from typing import Any
 
 from custodiet.policy.facts.agencies import Directory, RequesterFacts, default_directory
 from custodiet.policy.facts.documents import DocumentFacts, classify_document
+from custodiet.policy.facts.judges import (
+    ARTICLE_III,
+    FEDERAL_COURT,
+    MAGISTRATE,
+    Signer,
+    signer_rank,
+)
 from custodiet.policy.facts.purpose import (
     CLAUSE_END,
     DENIED_BEFORE,
@@ -74,6 +81,18 @@ FACTS: dict[str, str] = {
     "election_request": "The request concerns an election: voter registration, voter rolls, ballots or candidates.",
     "protected_education_or_health_records": "The records sought are education records (FERPA) or health information (HIPAA).",
     "receiving_agencies": "The receiving agency's code and the codes of the agencies it belongs to (CO-DOR-DMV belongs to CO-DOR).",
+    "immigration_enforcement_agency": "The requester is an agency that primarily enforces immigration law: ICE (ERO and HSI alike) or CBP (Border Patrol, OFO), or acts for one of them or under a 287(g) agreement. USCIS and the Department itself are immigration agencies but not this.",
+    "article_iii_warrant": "A court-issued judicial warrant is offered that a judge appointed under Article III signed (a United States district or circuit judge), not a magistrate judge, a bankruptcy judge, an immigration judge or a state judge.",
+    "article_iii_process": "Court-issued process of any kind is offered that a judge appointed under Article III signed.",
+    "magistrate_judge_process": "Court-issued process is offered that a United States magistrate judge signed (28 U.S.C. 631), who is not an Article III judge.",
+    "court_order_offered": "A court-issued court order is offered (signed by a judge of any court).",
+    "court_subpoena_offered": "A court-issued subpoena is offered: a court's subpoena or a grand jury's.",
+    "federal_court_subpoena": "A subpoena of a federal court or a federal grand jury is offered, court-issued.",
+    "whole_database_sought": "The request, or its process, seeks a whole database or a population (all drivers, every licence holder, a bulk extract), not the records of named people.",
+    "certification_on_file": "A certification that the requester will not use or pass on the records for immigration enforcement is on file, signed on or before the request (New York asks for it before access, with no yearly renewal).",
+    "trusted_traveler_or_vehicle_trade": "The purpose is a trusted traveler program (Global Entry, NEXUS, SENTRI, FAST) or the import or export of a vehicle.",
+    "warrant_signer_unknown": "A court-issued judicial warrant is offered and neither it nor the request says which court's judge signed it (where a state accepts only an Article III judge's warrant, counsel reads it).",
+    "individual_records": "The request names the people whose records it seeks (by name, date of birth or licence number) and does not seek a whole database or a population.",
 }
 
 
@@ -188,13 +207,59 @@ _FERPA_HIPAA = re.compile(
     r"|(?:protected\s+)?health\s+information|medical\s+records|health\s+records)\b",
     re.IGNORECASE,
 )
-_FEDERAL_COURT = re.compile(
-    r"\b(?:united\s+states\s+(?:district|magistrate|bankruptcy|circuit|court)"
-    r"|u\.?\s*s\.?\s+(?:district|magistrate|circuit)\s+(?:court|judge)"
-    r"|federal\s+(?:district\s+)?(?:court|judge|magistrate)|district\s+of\s+colorado"
-    r"|article\s+iii\s+(?:court|judge))",
+_FEDERAL_COURT = FEDERAL_COURT
+# A population rather than people: "all drivers", "every licence holder", "the entire
+# database", "a bulk extract". "All records of Ana Ruiz" is one person's.
+_WHOLE_DATABASE = re.compile(
+    r"\b(?:(?:all|every|each)\s+(?:of\s+(?:the|your)\s+)?(?:[\w-]+\s+)?(?:drivers?|licen[cs]ees?"
+    r"|licen[cs]e\s+holders?|(?:registered\s+)?owners|registrants?|residents?|persons"
+    r"|people|individuals|applicants?)"
+    r"|(?:entire|whole|complete|full)\s+(?:[\w-]+\s+){0,2}?(?:database|data\s*base|dataset"
+    r"|data\s+set|extract)"
+    r"|all\s+records\s+(?:in|of)\s+(?:the|your)\s+(?:\w+\s+)?(?:database|system|files)"
+    r"|(?:all|every)\s+(?:[\w-]+\s+)?vehicles?\s+registered\s+in"
+    r"|bulk\s+(?:extract|data|records|download|access|file))\b",
     re.IGNORECASE,
 )
+
+
+_TRAVELER = re.compile(
+    r"\b(?:trusted\s+traveler|global\s+entry|(?-i:NEXUS|SENTRI)\b|free\s+and\s+secure\s+trade"
+    r"|(?-i:FAST)\s+(?:card|program|lane|membership|application)|(?:vehicle|car|automobile)s?"
+    r"\s+(?:import|export)s?|(?:import|export)(?:ing|ation)?\s+(?:of\s+)?(?:a\s+|the\s+)?(?:vehicle|car|automobile)s?)",
+    re.IGNORECASE,
+)
+# Agencies that primarily enforce immigration law (New York's words; Illinois's "immigration
+# agent" is an agent of the same two), with all their components.
+PRIMARILY_ENFORCING = ("US-DHS-ICE", "US-DHS-CBP")
+
+
+def _signer(process: Any, doc: DocumentFacts) -> Signer:
+    signer = signer_rank(
+        signed_by=process.signed_by,
+        issued_by=process.issued_by,
+        title=process.title,
+        text=process.text,
+    )
+    if not signer.federal and any(signal.startswith("court form AO") for signal in doc.signals):
+        # The Administrative Office's forms are federal courts' only.
+        signer = signer_rank(
+            signed_by=process.signed_by,
+            issued_by="United States District Court",
+            title=process.title,
+            text=process.text,
+        )
+    return signer
+
+
+def _signed(what: str, found: list[Signer], signers: list[Signer]) -> str:
+    if found:
+        return " ".join(signer.because for signer in found)
+    if not signers:
+        return f"No court-issued process is offered, so no {what} signed by an Article III judge."
+    return f"No {what} signed by a judge appointed under Article III is offered. " + " ".join(
+        signer.because for signer in signers
+    )
 
 
 def mentioned(pattern: re.Pattern[str], *texts: str | None) -> str | None:
@@ -391,6 +456,38 @@ def gather(
         )
     ]
     subpoenas = [doc for doc in documents if doc.kind.endswith("subpoena")]
+    # Who signed each court-issued document: some states accept only an Article III judge.
+    signers = [
+        _signer(process, doc)
+        for process, doc in zip(request.legal_process, documents, strict=True)
+        if doc.court_issued
+    ]
+    court_docs = [doc for doc in documents if doc.court_issued]
+    article_iii = [
+        (doc, signer)
+        for doc, signer in zip(court_docs, signers, strict=True)
+        if signer.rank == ARTICLE_III
+    ]
+    magistrate = [signer for signer in signers if signer.rank == MAGISTRATE]
+    court_subpoenas = [doc for doc in court_docs if doc.kind.endswith("subpoena")]
+    federal_subpoenas = [
+        doc
+        for doc, signer in zip(court_docs, signers, strict=True)
+        if doc.kind.endswith("subpoena") and signer.federal
+    ]
+    population = mentioned(
+        _WHOLE_DATABASE,
+        request.purpose,
+        *(part for process in request.legal_process for part in (process.title, process.text)),
+    )
+    traveler = mentioned(_TRAVELER, request.purpose)
+    people_named = any(
+        subject.name or subject.date_of_birth or subject.license_number
+        for subject in request.subjects
+    )
+    # Population words beside named people ("all records of Ana Ruiz in your system") are
+    # read as that person's records; a bulk request is a whole database whatever it names.
+    whole_database = request.bulk or (bool(population) and not people_named)
     facial_text = mentioned(_FACIAL_RECOGNITION, request.purpose)
     texts = (request.purpose, request.claimed_legal_requirement)
     open_records = mentioned(_OPEN_RECORDS, *texts)
@@ -404,6 +501,18 @@ def gather(
         else ((request.receiving_agency,) if request.receiving_agency else ())
     )
     immigration_agency = who.immigration_agency or bool(acting) or bool(stated.acting_for)
+    enforcement_agency = (
+        who.via_287g
+        or any(directory.within(who.agency, parent) for parent in PRIMARILY_ENFORCING)
+        or bool(
+            acting
+            and (
+                acting.agency is None
+                or any(directory.within(acting.agency, parent) for parent in PRIMARILY_ENFORCING)
+            )
+        )
+        or bool(stated.acting_for)
+    )
     dhs = directory.within(who.agency, "US-DHS") or bool(
         acting and (acting.agency is None or directory.within(acting.agency, "US-DHS"))
     )
@@ -453,6 +562,21 @@ def gather(
         "election_request": bool(election),
         "protected_education_or_health_records": bool(protected),
         "receiving_agencies": receiving_family,
+        "immigration_enforcement_agency": enforcement_agency,
+        "article_iii_warrant": any(doc.kind == "judicial_warrant" for doc, _ in article_iii),
+        "article_iii_process": bool(article_iii),
+        "magistrate_judge_process": bool(magistrate),
+        "court_order_offered": any(doc.kind == "court_order" for doc in court_docs),
+        "court_subpoena_offered": bool(court_subpoenas),
+        "federal_court_subpoena": bool(federal_subpoenas),
+        "whole_database_sought": whole_database,
+        "individual_records": people_named and not whole_database,
+        "certification_on_file": age is not None and age >= 0,
+        "trusted_traveler_or_vehicle_trade": bool(traveler),
+        "warrant_signer_unknown": any(
+            not signer.rank and doc.kind == "judicial_warrant"
+            for doc, signer in zip(court_docs, signers, strict=True)
+        ),
     }
     acting_because = (
         f' The purpose says the request is made for {acting.name} ("{acting.quote}"), so the '
@@ -562,6 +686,72 @@ def gather(
             "election_request": _said(election, "an election", "an election"),
             "protected_education_or_health_records": _said(
                 protected, "FERPA or HIPAA records", "FERPA or HIPAA records"
+            ),
+            "immigration_enforcement_agency": (
+                acting_because.strip()
+                or (
+                    f"{who.because} It is part of ICE or CBP, agencies that primarily "
+                    "enforce immigration law."
+                    if enforcement_agency
+                    else f"{who.because} It is not part of ICE or CBP, nor acts for them."
+                    if immigration_agency
+                    else "The requester is not an immigration agency."
+                )
+            ),
+            "article_iii_warrant": _signed(
+                "judicial warrant",
+                [s for d, s in article_iii if d.kind == "judicial_warrant"],
+                signers,
+            ),
+            "article_iii_process": _signed(
+                "court-issued process", [s for _, s in article_iii], signers
+            ),
+            "magistrate_judge_process": " ".join(s.because for s in magistrate)
+            or "No process offered was signed by a United States magistrate judge.",
+            "court_order_offered": (
+                "A court-issued court order is offered."
+                if values["court_order_offered"]
+                else "No court-issued court order is offered."
+            ),
+            "court_subpoena_offered": (
+                f"{len(court_subpoenas)} court-issued subpoena(s) offered."
+                if court_subpoenas
+                else "No court-issued subpoena is offered."
+            ),
+            "federal_court_subpoena": (
+                "A federal court's or federal grand jury's subpoena is offered."
+                if federal_subpoenas
+                else "No subpoena of a federal court or grand jury is offered."
+            ),
+            "whole_database_sought": (
+                "The request is for bulk access."
+                if request.bulk
+                else f'The request seeks a population, and names no one ("{population}").'
+                if whole_database
+                else f'The request names the people it is about, so "{population}" is read as their records.'
+                if population
+                else "The request does not seek a whole database or a population."
+            ),
+            "certification_on_file": _certification_because(
+                request, age, age is not None and age >= 0, settings.certification_source
+            ),
+            "trusted_traveler_or_vehicle_trade": _said(
+                traveler,
+                "a trusted traveler program or a vehicle's import or export",
+                "a trusted traveler program or a vehicle's import or export",
+            ),
+            "warrant_signer_unknown": " ".join(
+                signer.because
+                for doc, signer in zip(court_docs, signers, strict=True)
+                if not signer.rank and doc.kind == "judicial_warrant"
+            )
+            or "No judicial warrant is offered whose signer is not told.",
+            "individual_records": (
+                "The request names the people whose records it seeks."
+                if values["individual_records"]
+                else "The request seeks a whole database or a population, not named people's records."
+                if whole_database
+                else "The request names no person whose records it seeks."
             ),
             "receiving_agencies": (
                 f"Received by {', within '.join(receiving_family)}."

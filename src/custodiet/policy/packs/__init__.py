@@ -28,6 +28,9 @@ from custodiet.policy.facts.gather import AGENCY_KINDS, FACTS
 from custodiet.policy.model import OBLIGATIONS, OUTCOMES, RECORDS, Request
 
 PACKS_DIR = Path(__file__).resolve().parent
+# Terms several packs share ("immigration purpose"), one file each, named in a pack's
+# `terms = [...]`.
+TERMS_DIR = PACKS_DIR / "terms"
 # "report" rules say whether a reporting law counts the request (`reportable = true` or
 # `false`); they decide nothing about disclosure.
 EFFECTS = (*OUTCOMES, "withhold", "obligation", "report")
@@ -162,6 +165,38 @@ class ReportingDuty:
 
 
 @dataclass(frozen=True)
+class NoticeDuty:
+    """The law's duty to tell the person that their records were asked for (the
+    obligation `notify_subject`): within how many days, counted how and from what.
+
+    `counted_from` is "request" (New York: "after such request") or "process" (Illinois:
+    "of receiving such a court order, warrant, or subpoena"); a request's process arrives
+    with it, so both count from the day the agency received it. `exception` names when
+    the law excuses the notice (Massachusetts: it would impede a criminal investigation);
+    counsel records the reason before the task is closed without a notice.
+    """
+
+    start: dt.date
+    until: dt.date | None
+    within: int
+    business: bool
+    counted_from: str
+    citation: str
+    confirmed: bool
+    before_release: bool = False
+    exception: str = ""
+    exception_es: str = ""
+
+    def in_force(self, on: dt.date) -> bool:
+        return self.start <= on and (self.until is None or on < self.until)
+
+    @property
+    def period(self) -> str:
+        unit = "business day" if self.business else "day"
+        return f"{self.within} {unit}{'s' if self.within != 1 else ''}"
+
+
+@dataclass(frozen=True)
 class Pack:
     id: str
     name: str
@@ -172,10 +207,23 @@ class Pack:
     layers: tuple[Layer, ...]
     baseline: Pack | None = None
     baseline_until: dt.date | None = None
+    # Whether the baseline's rules stay in force beside the state's layers after
+    # `baseline_until` (New York's law adds a bar to the DPPA; Colorado's guidance replaced
+    # its permitted uses with its own three bases, so its layers restate what they keep).
+    baseline_stays: bool = False
     # The agency's IANA time zone ("America/Denver"); None reads a timestamp's own date.
     time_zone: str | None = None
     # The reports the law asks for, and from when (`[[reporting]]` in pack.toml).
     reporting: tuple[ReportingDuty, ...] = ()
+    # The state whose law this is ("New York"), its holiday calendar ("US-NY") for business
+    # days, and its duties to tell the person (`[[notice]]` in pack.toml).
+    state: str | None = None
+    holidays: str | None = None
+    notices: tuple[NoticeDuty, ...] = ()
+    # The words the letters take from the law (`[letters]` in pack.toml): what would change
+    # a refusal for immigration enforcement, and the restriction a release carries, each
+    # with its Spanish (`..._es`).
+    letters: Mapping[str, str] = field(default_factory=dict)
     _periods: dict[
         tuple[tuple[int, ...], tuple[int, ...]], tuple[tuple[Term, ...], tuple[Rule, ...]]
     ] = field(default_factory=dict, compare=False, repr=False)
@@ -191,6 +239,29 @@ class Pack:
         """The date the agency received `request`, on its own calendar: the date whose
         law decides it, whatever offset the timestamp was written in."""
         return request.received_on_in(self.zone)
+
+    def received_on_date(self, moment: dt.datetime) -> dt.date:
+        """The calendar date of `moment` in the pack's time zone (a stored request's
+        received_at); a moment without an offset is already the agency's wall-clock time."""
+        zone = self.zone
+        if zone is None or moment.utcoffset() is None:
+            return moment.date()
+        return moment.astimezone(zone).date()
+
+    def notice_on(self, on: dt.date) -> NoticeDuty | None:
+        """The duty to tell the person in force for a request received on `on`, if any."""
+        return next((duty for duty in self.notices if duty.in_force(on)), None)
+
+    def notice_due(self, received_on: dt.date, closed: Iterable[dt.date] = ()) -> dt.date | None:
+        """The last day to tell the person about a request received on `received_on`."""
+        from custodiet.policy.calendar import add_days
+
+        duty = self.notice_on(received_on)
+        if duty is None:
+            return None
+        return add_days(
+            received_on, duty.within, business=duty.business, calendar=self.holidays, closed=closed
+        )
 
     def rule(self, rule_id: str, on: dt.date | None = None) -> Rule | None:
         """The rule with this id (the version in force on `on`, when it was amended)."""
@@ -230,7 +301,12 @@ class Pack:
             baseline_terms, baseline_rules = self.baseline.in_force(on, kind)
             result = (baseline_terms + self.terms, baseline_rules)
         else:
-            result = (self.terms, tuple(rule for rule in self.rules if rule.in_force(on, kind)))
+            own = tuple(rule for rule in self.rules if rule.in_force(on, kind))
+            if self.baseline is not None and self.baseline_stays:
+                baseline_terms, baseline_rules = self.baseline.in_force(on, kind)
+                result = (baseline_terms + self.terms, baseline_rules + own)
+            else:
+                result = (self.terms, own)
         # Every day of a period between two changes of the law gets the very same tuples,
         # so that what is built from them once (the compiled rule stage) serves them all.
         key = (tuple(id(term) for term in result[0]), tuple(id(rule) for rule in result[1]))
@@ -417,8 +493,18 @@ def load_pack(directory: Path, *, resolve: Callable[[str], Pack] | None = None) 
     where = str(manifest_path)
     known = set(FACTS)
     terms = []
-    for index, raw in enumerate(manifest.get("term", [])):
-        term_where = f"{where}, term {raw.get('name', index)}"
+    shared = meta.get("terms", [])
+    if not isinstance(shared, list) or not all(isinstance(name, str) for name in shared):
+        raise PackError(f"{where}: 'terms' must be a list of shared term files' names")
+    raw_terms: list[tuple[str, dict[str, Any]]] = []
+    for name in shared:
+        path = TERMS_DIR / f"{name}.toml"
+        if not path.is_file():
+            raise PackError(f"{where}: 'terms' names {name!r}, but there is no {path}")
+        raw_terms += [(str(path), raw) for raw in _load_toml(path).get("term", [])]
+    raw_terms += [(where, raw) for raw in manifest.get("term", [])]
+    for index, (term_file, raw) in enumerate(raw_terms):
+        term_where = f"{term_file}, term {raw.get('name', index)}"
         name = _text(raw, "name", term_where)
         if name in known:
             raise PackError(f"{term_where}: '{name}' is already a fact or an earlier term")
@@ -507,9 +593,89 @@ def load_pack(directory: Path, *, resolve: Callable[[str], Pack] | None = None) 
         baseline_until=_date(meta["baseline_until"], f"{where}, 'baseline_until'")
         if "baseline_until" in meta
         else None,
+        baseline_stays=_flag(meta, "baseline_stays", where),
         time_zone=_time_zone(meta, where),
         reporting=tuple(_reporting(manifest, where)),
+        state=_optional_text(meta, "state", where) or None,
+        holidays=_holidays(meta, where),
+        notices=tuple(_notices(manifest, where)),
+        letters=_letters(manifest, where),
     )
+
+
+LETTER_TEXTS = ("refusal_immigration", "use_restriction", "use_restriction_source")
+
+
+def _letters(manifest: dict[str, Any], where: str) -> dict[str, str]:
+    table = manifest.get("letters", {})
+    if not isinstance(table, dict):
+        raise PackError(f"{where}: [letters] must be a table")
+    known = {*LETTER_TEXTS, *(f"{key}_es" for key in LETTER_TEXTS)}
+    unknown = sorted(set(table) - known)
+    if unknown:
+        raise PackError(
+            f"{where}: [letters] has unknown keys: {', '.join(unknown)} (known: "
+            f"{', '.join(sorted(known))})"
+        )
+    return {key: _text(table, key, f"{where}, [letters]") for key in table}
+
+
+def _flag(meta: Mapping[str, Any], key: str, where: str) -> bool:
+    value = meta.get(key, False)
+    if not isinstance(value, bool):
+        raise PackError(f"{where}: '{key}' must be true or false")
+    return value
+
+
+def _holidays(meta: Mapping[str, Any], where: str) -> str | None:
+    from custodiet.policy.calendar import CalendarError, is_business_day
+
+    name = meta.get("holidays")
+    if name is None:
+        return None
+    if not isinstance(name, str):
+        raise PackError(f"{where}: 'holidays' must name a calendar such as \"US-NY\"")
+    try:
+        is_business_day(dt.date(2026, 1, 1), name)
+    except CalendarError as exc:
+        raise PackError(f"{where}: 'holidays': {exc}") from None
+    return name
+
+
+def _notices(manifest: dict[str, Any], where: str) -> list[NoticeDuty]:
+    duties: list[NoticeDuty] = []
+    for index, raw in enumerate(manifest.get("notice", [])):
+        duty_where = f"{where}, notice {index + 1}"
+        within = raw.get("within")
+        if not isinstance(within, int) or isinstance(within, bool) or not 0 <= within <= 60:
+            raise PackError(f"{duty_where}: 'within' must be a whole number of days, 0 to 60")
+        counting = raw.get("counting", "days")
+        if counting not in ("days", "business_days"):
+            raise PackError(f'{duty_where}: \'counting\' must be "days" or "business_days"')
+        counted_from = raw.get("counted_from", "request")
+        if counted_from not in ("request", "process"):
+            raise PackError(f'{duty_where}: \'counted_from\' must be "request" or "process"')
+        start = _date(raw.get("from"), f"{duty_where}, 'from'")
+        until = _date(raw["until"], f"{duty_where}, 'until'") if "until" in raw else None
+        if any(
+            start < (d.until or dt.date.max) and d.start < (until or dt.date.max) for d in duties
+        ):
+            raise PackError(f"{duty_where}: overlaps an earlier notice's dates")
+        duties.append(
+            NoticeDuty(
+                start=start,
+                until=until,
+                within=within,
+                business=counting == "business_days",
+                counted_from=counted_from,
+                citation=_text(raw, "citation", duty_where),
+                confirmed=bool(raw.get("confirmed", True)),
+                before_release=bool(raw.get("before_release", False)),
+                exception=_optional_text(raw, "exception", duty_where),
+                exception_es=_optional_text(raw, "exception_es", duty_where),
+            )
+        )
+    return duties
 
 
 def _reporting(manifest: dict[str, Any], where: str) -> list[ReportingDuty]:
