@@ -142,3 +142,15 @@ def test_the_demo_looks_current_on_any_day_it_is_loaded(
     assert {registry.CURRENT, registry.EXPIRING, registry.LAPSED} <= standings
     assert reports_demo.quarters(today)[-2] == reported
     assert Attestation.objects.filter(report__period=reported).exists()
+
+
+@pytest.mark.django_db
+def test_the_demo_under_another_states_pack_stops_before_loading_anything(settings):
+    # The demo's agency, partners and reports are Colorado's: under New York's law they
+    # would half load and fail at the reports, so it says so first and loads nothing.
+    from django.core.management.base import CommandError
+
+    settings.CUSTODIET_POLICY_PACK = "us-ny"
+    with pytest.raises(CommandError, match="The demo is Colorado's.*CUSTODIET_POLICY_PACK"):
+        call_command("demo", requests=5, stdout=StringIO(), stderr=StringIO())
+    assert not RequestRecord.objects.exists()

@@ -389,9 +389,12 @@ class NoticeForm(forms.Form):
     method = forms.ChoiceField(
         label="How it goes out",
         choices=[
-            ("mail", "It was mailed to the person's address of record"),
+            (
+                "mail",
+                "Mail it to the person's address of record: issue it here, then print and post it",
+            ),
             ("email", "Email it now to the address the person chose"),
-            ("hand", "It was handed to the person"),
+            ("hand", "Hand it to the person: issue it here, then print it"),
         ],
         initial="mail",
         widget=forms.RadioSelect(attrs={"class": "usa-radio__input"}),

@@ -40,6 +40,17 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if settings.CUSTODIET_POLICY_PACK != "us-co":
+            # The demo agency, its requests, partners and reports to the Governor's office
+            # are Colorado's; loaded under another state's law they would read as nonsense.
+            raise CommandError(
+                f"The demo is Colorado's (the Colorado DMV, its partners and its reports to "
+                f"the Governor's office), but CUSTODIET_POLICY_PACK is "
+                f"{settings.CUSTODIET_POLICY_PACK!r}. Run the demo without it. To try "
+                f"{settings.CUSTODIET_POLICY_PACK}, compare a request under both packs in the "
+                "decision explorer, or set up a deployment of your own with `custodiet setup`."
+            )
+
         def progress(done: int, total: int) -> None:
             if done % 10 == 0 or done == total:
                 self.stderr.write(f"\rloading demo requests: {done}/{total}", ending="")
