@@ -151,6 +151,6 @@ def test_the_demo_under_another_states_pack_stops_before_loading_anything(settin
     from django.core.management.base import CommandError
 
     settings.CUSTODIET_POLICY_PACK = "us-ny"
-    with pytest.raises(CommandError, match="The demo is Colorado's.*CUSTODIET_POLICY_PACK"):
+    with pytest.raises(CommandError, match=r"The demo is Colorado.s.*CUSTODIET_POLICY_PACK"):
         call_command("demo", requests=5, stdout=StringIO(), stderr=StringIO())
     assert not RequestRecord.objects.exists()
