@@ -877,3 +877,39 @@ def test_an_order_signed_by_the_sheriff_is_not_a_courts_order() -> None:
     assert decision.outcome == "refuse"
     assert decision.legal_process[0].court_issued is False
     assert "executive officer" in decision.legal_process[0].because
+
+
+def test_the_compiled_rule_stages_run_for_every_pack_and_agree_with_the_slow_path():
+    # A compiled stage that raises falls back to evaluating the rules one by one: the
+    # decision is the same, only slower, so nothing else would notice. It once raised for
+    # every request (the wrapper `bool` was read as a fact).
+    import json
+    from pathlib import Path
+
+    from custodiet.policy import engine
+    from custodiet.policy.facts.gather import gather
+    from custodiet.policy.packs import available_packs
+
+    here = Path(__file__).resolve().parent
+    requests = [
+        json.loads(path.read_text())["request"]
+        for path in sorted(here.glob("scenarios/*.json")) + sorted(here.glob("states/*/*.json"))
+    ]
+    requests = [data for data in requests if "received_at" in data]
+    for pack_id in available_packs():
+        pack = get_pack(pack_id)
+        for data in requests:
+            try:
+                request = parse_request(data)
+            except Exception:
+                continue  # the scenarios of invalid requests
+            terms, rules = pack.in_force(pack.received_on(request))
+            values = gather(request, settings=Settings()).values
+            names = dict(values)
+            holding = engine._compiled(terms, rules)(names)
+            decisions = [rule for rule in rules if rule.effect in engine.DECISION_EFFECTS]
+            fast = {rule.id for rule, held in zip(decisions, holding, strict=True) if held}
+            slow = {rule.id for rule in decisions if rule.when.evaluate(names)}
+            assert fast == slow, (pack_id, data.get("id"))
+            names["outcome"] = "refuse"
+            engine._compiled(terms, rules, duties=True)(names)

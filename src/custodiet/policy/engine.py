@@ -152,9 +152,10 @@ class _Names(ast.NodeTransformer):
 
 
 def _expression(source: str) -> ast.expr:
-    tree = ast.parse(source, mode="eval").body
-    call = ast.Call(func=ast.Name(id="bool", ctx=ast.Load()), args=[tree], keywords=[])
-    return cast(ast.expr, _Names().visit(call))
+    # The facts' names are rewritten first, then wrapped: `bool` itself is the builtin,
+    # never a fact (rewriting it too made every compiled stage fail over to the slow path).
+    tree = cast(ast.expr, _Names().visit(ast.parse(source, mode="eval").body))
+    return ast.Call(func=ast.Name(id="bool", ctx=ast.Load()), args=[tree], keywords=[])
 
 
 # Keyed by the identity of the pack's own tuples (`Pack.in_force` returns the same tuples
