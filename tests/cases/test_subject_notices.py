@@ -274,3 +274,36 @@ def test_two_people_named_get_two_notices_with_their_own_forms(new_york, agency,
     assert [n.subject for n in case.subject_notices.all()] == ["Juan Doe", "Rosa Roe"]
     page = signed_in(clerk).get(reverse("case", args=[case.request.public_id])).content.decode()
     assert 'id="id_notice-0-to"' in page and 'id="id_notice-1-to"' in page
+
+
+class _WatchingBackend:
+    """An email backend that notes, as each message goes out, how many ledger entries
+    exist: the send must come before the entry, so the ledger's append lock (held from
+    the entry to the commit) never waits on a mail server."""
+
+    seen: list[int] = []
+
+    def __init__(self, *args, **kwargs) -> None:
+        pass
+
+    def send_messages(self, messages) -> int:
+        from custodiet.ledger.models import Entry
+
+        _WatchingBackend.seen.append(Entry.objects.count())
+        return len(messages)
+
+
+def test_the_mail_goes_out_before_the_ledger_entry(new_york, opened, clerk, settings):
+    from custodiet.cases import actions
+    from custodiet.ledger.models import Entry
+
+    settings.EMAIL_BACKEND = f"{__name__}._WatchingBackend"
+    _WatchingBackend.seen = []
+    case = opened(ICE, by=clerk)
+    before = Entry.objects.count()
+    subject_notices.send(case.subject_notices.get(), by=clerk, method="email", to="j@example.org")
+    actions.refuse(case, by=clerk)
+    entries = Entry.objects.count()
+    actions.deliver(case, by=clerk, method="email", to="records@ice.example")
+    assert _WatchingBackend.seen == [before, entries]
+    assert Entry.objects.count() == entries + 1

@@ -591,10 +591,12 @@ def deliver(case: Case, *, by: AbstractBaseUser, method: str, to: str = "") -> D
             "language": [letter.language for letter in issued],
             "to": to,
         }
-        _record(case, DELIVERED, by, {"delivery": details})
         if method == Delivery.Method.EMAIL:
-            # Last, so a message the mail server refuses rolls the delivery back.
+            # Before the ledger entry, inside the transaction: a message the mail server
+            # refuses rolls the delivery back, and the ledger's append lock (held from the
+            # entry to the commit) never waits on a mail server.
             _email(case, issued, to)
+        _record(case, DELIVERED, by, {"delivery": details})
     return delivery
 
 

@@ -184,6 +184,9 @@ def send(notice: SubjectNotice, *, by: AbstractBaseUser, method: str, to: str) -
             validate_email(to)
         except ValidationError:
             raise NoticeError(f"{to} is not an email address") from None
+    # The letters are laid out before the transaction: nothing waits on WeasyPrint.
+    address = to if method == Delivery.Method.MAIL else ""
+    pdfs = {language: render(notice, language, address=address) for language in LANGUAGES}
     with transaction.atomic():
         notice = (
             SubjectNotice.objects.select_for_update()
@@ -193,8 +196,6 @@ def send(notice: SubjectNotice, *, by: AbstractBaseUser, method: str, to: str) -
         case = notice.case
         if notice.actions.exists():
             raise NoticeError("this notice was sent or excused already")
-        address = to if method == Delivery.Method.MAIL else ""
-        pdfs = {language: render(notice, language, address=address) for language in LANGUAGES}
         action = NoticeAction.objects.create(
             notice=notice,
             kind=NoticeAction.Kind.SENT,
@@ -205,6 +206,10 @@ def send(notice: SubjectNotice, *, by: AbstractBaseUser, method: str, to: str) -
             sha256=[hashlib.sha256(pdf).hexdigest() for pdf in pdfs.values()],
             by=by,
         )
+        if method == Delivery.Method.EMAIL:
+            # Before the ledger entry: a refused message rolls everything back, and the
+            # ledger's append lock (held from the entry to the commit) never waits on it.
+            _email(notice, pdfs, to)
         _record(
             case,
             SENT,
@@ -223,8 +228,6 @@ def send(notice: SubjectNotice, *, by: AbstractBaseUser, method: str, to: str) -
                 },
             },
         )
-        if method == Delivery.Method.EMAIL:
-            _email(notice, pdfs, to)
     return action
 
 
