@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from typing import ClassVar
 
 import pytest
 from django.core import mail
@@ -281,7 +282,7 @@ class _WatchingBackend:
     exist: the send must come before the entry, so the ledger's append lock (held from
     the entry to the commit) never waits on a mail server."""
 
-    seen: list[int] = []
+    seen: ClassVar[list[int]] = []
 
     def __init__(self, *args, **kwargs) -> None:
         pass
