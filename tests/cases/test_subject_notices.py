@@ -308,3 +308,39 @@ def test_the_mail_goes_out_before_the_ledger_entry(new_york, opened, clerk, sett
     actions.deliver(case, by=clerk, method="email", to="records@ice.example")
     assert _WatchingBackend.seen == [before, entries]
     assert Entry.objects.count() == entries + 1
+
+
+def test_a_release_decided_again_under_a_law_that_asks_to_tell_the_person_opens_the_notice(
+    massachusetts, agency, clerk, supervisor
+):
+    # Received before Massachusetts' law took effect (the federal baseline alone: eligible),
+    # released after it: decided again, the law now asks for counsel and a notice first.
+    from custodiet.cases import actions
+    from custodiet.policy.model import parse_request
+
+    from .conftest import contract
+
+    data = contract(ICE, agency)
+    data |= {
+        "received_at": "2023-06-28T10:00:00-04:00",
+        "purpose": "Fraud investigation",
+        "purpose_category": "criminal_investigation",
+        "criminal_investigation": {"case_number": "HSI-23-17", "offense": "document fraud"},
+        "legal_process": [
+            {
+                "kind": "court_order",
+                "issued_by": "United States District Court for the District of Massachusetts",
+                "signed_by": "Hon. A. Judge, United States District Judge",
+            }
+        ],
+    }
+    case = actions.take_in(parse_request(data), by=clerk, agency=agency)
+    assert case.state == State.AWAITING_APPROVAL and not case.subject_notices.exists()
+    case = actions.approve(case, by=supervisor)
+    with pytest.raises(actions.NotReleased, match="telling the person first"):
+        actions.release(case, by=clerk)
+    case.refresh_from_db()
+    assert case.state == State.WITH_COUNSEL
+    notice = case.subject_notices.get()
+    assert notice.before_release
+    assert case.request.events.filter(kind=subject_notices.OPENED).exists()

@@ -725,3 +725,22 @@ def test_an_all_capitals_message_asking_for_a_fast_answer_is_no_trusted_traveler
     assert found["trusted_traveler_or_vehicle_trade"] is False
     found = facts(request(purpose="Renewal of the subject's FAST card at the Champlain crossing."))
     assert found["trusted_traveler_or_vehicle_trade"] is True
+
+
+@pytest.mark.parametrize(
+    "signed_by",
+    ["J. Example, USMJ", "J. Example, U.S.M.J."],
+)
+def test_a_magistrate_judges_abbreviated_title_is_read(signed_by: str) -> None:
+    found = signer_rank(signed_by=signed_by, issued_by="S.D.N.Y.", title=None, text=None)
+    assert found.rank == MAGISTRATE
+
+
+def test_a_magistrate_judges_docket_number_marks_the_warrant() -> None:
+    found = signer_rank(
+        signed_by=None,
+        issued_by="United States District Court, Eastern District of New York",
+        title="Search and Seizure Warrant",
+        text="Case No. 1:25-mj-00412\nSEARCH AND SEIZURE WARRANT\n/s/ J. Example",
+    )
+    assert found.rank == MAGISTRATE

@@ -68,6 +68,13 @@ def open_notices(case: Case, decision: dict[str, Any], by: AbstractBaseUser) -> 
     except PackError:
         return []
     received_on = pack.received_on_date(case.request.received_at)
+    # The law that asks for the notice is the law the decision was made under: a request
+    # decided again on the day of release under a law that came since owes it from then.
+    try:
+        as_of = dt.date.fromisoformat(str(decision.get("policy", {}).get("as_of")))
+    except ValueError:
+        as_of = received_on
+    received_on = max(received_on, as_of)
     duty = pack.notice_on(received_on)
     if duty is None:
         # A pack that asks for the obligation states when; one that does not is read as
