@@ -502,3 +502,34 @@ def test_a_partner_system_or_a_person_of_no_agency_may_not_use_the_staff_pages(
     assert client.get(page).status_code == 403
     client.force_login(counsel)
     assert client.get(page).status_code == 200
+
+
+def test_one_request_compared_under_two_packs_side_by_side(counsel_client):
+    # A magistrate judge's warrant from ICE: New York refuses it (no Article III judge) and
+    # tells the person; Colorado sends it to counsel (court-issued process) and tells no one.
+    request = json.loads(
+        (
+            __import__("pathlib").Path(__file__).resolve().parents[2]
+            / "examples"
+            / "request-ny.json"
+        ).read_text()
+    )
+    heading, html = _decide(
+        counsel_client, {"request_json": json.dumps(request), "compare_with": "us-ny"}
+    )
+    assert heading == OUTCOME_HEADINGS["legal_review"]  # the deployment's own pack: Colorado
+    text = unescape(re.sub(r"<[^>]+>", " ", html))
+    table = " ".join(text[text.index("The same request under two packs") :].split())
+    assert "Colorado (us-co" in table and "New York (us-ny" in table
+    assert "Refuse" in table and "Counsel must review" in table
+    assert "N.Y. Veh. & Traf. Law 201(12)(a)" in table
+    assert "by March 9, 2026" in table  # New York's three days from 6 March
+    assert "Tell the person No Yes, within 3 days" in table
+
+
+def test_comparing_with_an_unknown_pack_is_refused_naming_the_field(counsel_client):
+    response = counsel_client.post(EXPLORER, {**ROBBERY, "compare_with": "us-zz"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "id_compare_with_error" in html
+    assert "The same request under two packs" not in html
