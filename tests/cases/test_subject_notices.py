@@ -344,3 +344,22 @@ def test_a_release_decided_again_under_a_law_that_asks_to_tell_the_person_opens_
     notice = case.subject_notices.get()
     assert notice.before_release
     assert case.request.events.filter(kind=subject_notices.OPENED).exists()
+
+
+@pytest.mark.skipif(
+    "postgres" not in __import__("os").environ.get("DATABASE_URL", ""),
+    reason="SQLite has no insert-only triggers: there the rule rests on the code",
+)
+def test_postgresql_refuses_to_change_or_remove_a_notice_or_its_action(new_york, opened, clerk):
+    from django.db import DatabaseError, transaction
+
+    notice = opened(ICE, by=clerk).subject_notices.get()
+    subject_notices.send(notice, by=clerk, method="hand", to="Juan Doe")
+    for change in (
+        lambda: SubjectNotice.objects.filter(pk=notice.pk).update(due_on=dt.date(2030, 1, 1)),
+        lambda: NoticeAction.objects.all().update(to="someone else"),
+        lambda: NoticeAction.objects.all().delete(),
+    ):
+        with pytest.raises(DatabaseError, match="insert-only"), transaction.atomic():
+            change()
+    assert NoticeAction.objects.get().to == "Juan Doe"

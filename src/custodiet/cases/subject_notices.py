@@ -116,11 +116,15 @@ def open_notices(case: Case, decision: dict[str, Any], by: AbstractBaseUser) -> 
     return opened
 
 
-def today() -> dt.date:
-    """Today on the calendar of the law that set the due dates (the pack's time zone), so
-    that "on time" and "overdue" are counted as the state counts them."""
+def _day(moment: dt.datetime) -> dt.date:
+    """The date of `moment` on the calendar of the law that set the due dates (the pack's
+    time zone), so that "on time" and "overdue" are counted as the state counts them."""
     zone = get_pack(settings.CUSTODIET_POLICY_PACK).zone
-    return timezone.localdate(timezone.now(), zone) if zone else timezone.localdate()
+    return timezone.localdate(moment, zone) if zone else timezone.localdate(moment)
+
+
+def today() -> dt.date:
+    return _day(timezone.now())
 
 
 @dataclass(frozen=True)
@@ -140,8 +144,7 @@ def standing(notice: SubjectNotice, on: dt.date | None = None) -> Standing:
     if done is not None and done.kind == NoticeAction.Kind.EXCUSED:
         return Standing(True, False, "Excused by counsel", done)
     if done is not None:
-        zone = get_pack(settings.CUSTODIET_POLICY_PACK).zone
-        late = timezone.localdate(done.at, zone) > notice.due_on
+        late = _day(done.at) > notice.due_on
         return Standing(True, False, "Sent late" if late else "Sent", done)
     if on > notice.due_on:
         days = (on - notice.due_on).days
@@ -161,11 +164,11 @@ def waiting(agency: Agency) -> QuerySet[SubjectNotice]:
 
 def unmet_before_release(case: Case) -> list[SubjectNotice]:
     """The notices that must go before anything is released and have not (Massachusetts)."""
-    return [
-        notice
-        for notice in case.subject_notices.filter(before_release=True)
-        if not notice.actions.exists()
-    ]
+    return list(
+        case.subject_notices.filter(before_release=True).filter(
+            ~Exists(NoticeAction.objects.filter(notice=OuterRef("pk")))
+        )
+    )
 
 
 # Sending and excusing ---------------------------------------------------------------------

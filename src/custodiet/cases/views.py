@@ -213,12 +213,7 @@ def _row(case: Case, today: dt.date) -> dict[str, Any]:
         "tag": STATE_TAGS[State(case.state)],
         "needs_me": getattr(case, "needs_me", False),
         "notice_due": min(
-            (
-                notice.due_on
-                for notice in case.subject_notices.all()
-                if not any(True for _ in notice.actions.all())
-            ),
-            default=None,
+            (n.due_on for n in case.subject_notices.all() if not n.actions.all()), default=None
         ),
         **_deadline(case, today),
     }
@@ -330,6 +325,7 @@ def _case_page(
         for name in awaited
     ]
     may = _may(membership, case, took_part, awaited)
+    notices = _notices(membership, case, bound or {})
     # The files' bytes stay in the database; the page needs only their sizes.
     documents = case.documents.defer("content").annotate(size=Length("content")).order_by("id")
     context = {
@@ -346,7 +342,7 @@ def _case_page(
         "may_record": any(step["may"] for step in steps),
         "redecided": _redecided(events),
         "took_part": took_part,
-        **_story(membership, case, events, took_part, steps, decided),
+        **_story(membership, case, events, took_part, steps, decided, notices),
         "forms": {
             "counsel": CounselForm(),
             "send_back": SendBackForm(),
@@ -360,7 +356,7 @@ def _case_page(
         "documents": documents,
         "letters": case.letters.defer("pdf").annotate(size=Length("pdf")),
         "delivery": _delivery(membership, case, (bound or {}).get(DeliveryForm.prefix)),
-        "notices": _notices(membership, case, bound or {}),
+        "notices": notices,
         "history": [_event(event) for event in events],
     }
     return render(request, "cases/case.html", context, status=status)
@@ -373,6 +369,7 @@ def _story(
     took_part: bool,
     steps: list[dict[str, Any]],
     decided: Any,
+    notices: list[dict[str, Any]],
 ) -> dict[str, Any]:
     """The top of the page: the next step for this person, the decisions so far in order,
     and the records under the decision in force (`custodiet.cases.story`)."""
@@ -384,7 +381,7 @@ def _story(
         awaited=awaited,
         delivered=case.deliveries.exists(),
         notice_due=min(
-            (n.due_on for n in case.subject_notices.all() if not n.actions.exists()), default=None
+            (item["notice"].due_on for item in notices if not item["standing"].met), default=None
         ),
     )
     requested = case.request.payload.get("records_requested", [])

@@ -5,24 +5,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-TABLES = ["cases_subjectnotice", "cases_noticeaction"]
-
-
-def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for table in TABLES:
-        schema_editor.execute(
-            f"CREATE TRIGGER {table}_insert_only BEFORE UPDATE OR DELETE ON {table} "
-            "FOR EACH ROW EXECUTE FUNCTION custodiet_insert_only()"
-        )
-
-
-def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for table in TABLES:
-        schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_insert_only ON {table}")
+from custodiet.ledger.insert_only import insert_only
 
 
 class Migration(migrations.Migration):
@@ -122,5 +105,5 @@ class Migration(migrations.Migration):
             model_name="noticeaction",
             constraint=models.UniqueConstraint(fields=("notice",), name="notice_met_once"),
         ),
-        migrations.RunPython(forwards, backwards),
+        insert_only("cases_subjectnotice", "cases_noticeaction"),
     ]
