@@ -6,6 +6,7 @@ from bench import (
     intake,
     ledger,
     ledger_pure,
+    load,
     monitor,
     policy,
     report_build,
@@ -25,6 +26,7 @@ BENCHES = {
     "reports": reports.main,
     "report-build": report_build.main,
     "witness": reports.witness_main,
+    "load": load.main,
 }
 
 

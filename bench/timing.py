@@ -46,3 +46,14 @@ def fastest(runs: list[dict[str, Any]]) -> dict[str, Any]:
     hardly varies)."""
     best = min(runs, key=lambda run: run["seconds"])
     return best | {"peak": max(run["peak"] for run in runs)}
+
+
+def postgres_reachable(url: str) -> bool:
+    """Whether the PostgreSQL server at `url` answers within 3 seconds."""
+    import psycopg
+
+    try:
+        with psycopg.connect(url, connect_timeout=3):
+            return True
+    except psycopg.OperationalError:
+        return False

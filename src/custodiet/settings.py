@@ -310,6 +310,19 @@ EMAIL_TIMEOUT = envint("CUSTODIET_EMAIL_TIMEOUT", "20")
 # data in ledger leaves. Changing the hash key makes old leaves unverifiable: keep it.
 CUSTODIET_LOG_KEY_FILE = Path(env("CUSTODIET_LOG_KEY_FILE", str(PROJECT_DIR / "custodiet-log.key")))
 CUSTODIET_LOG_ORIGIN = env("CUSTODIET_LOG_ORIGIN", "custodiet.invalid/ledger")
+# How leaves get their positions in the log (custodiet.ledger.sequencer): "inline", in the
+# event's own transaction, one writer at a time (the demo, SQLite, a clerk's office); or
+# "separate": the event's transaction writes its leaf only, and `custodiet ledger sequence`,
+# running beside the server, integrates them in batches (PostgreSQL with automated
+# channels). A leaf waiting longer than CUSTODIET_LEDGER_PENDING_SECONDS fails `verify`.
+CUSTODIET_LEDGER_SEQUENCER = env("CUSTODIET_LEDGER_SEQUENCER", "inline")
+if CUSTODIET_LEDGER_SEQUENCER not in ("inline", "separate"):
+    raise ImproperlyConfigured(
+        f"CUSTODIET_LEDGER_SEQUENCER={CUSTODIET_LEDGER_SEQUENCER!r}: use inline or separate"
+    )
+CUSTODIET_LEDGER_PENDING_SECONDS = envint("CUSTODIET_LEDGER_PENDING_SECONDS", "10")
+if CUSTODIET_LEDGER_PENDING_SECONDS < 1:
+    raise ImproperlyConfigured("CUSTODIET_LEDGER_PENDING_SECONDS must be at least 1")
 # Empty when missing: the ledger then refuses to make a leaf (custodiet.ledger.store).
 CUSTODIET_PII_HASH_KEY = secret("CUSTODIET_PII_HASH_KEY", "development-only-pii-hash-key").encode()
 

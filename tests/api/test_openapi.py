@@ -27,12 +27,17 @@ OPENAPI = "/api/openapi.json"
 
 
 @pytest.mark.django_db
-def test_the_openapi_document_names_both_paths_and_the_contracts_request(client):
+def test_the_openapi_document_names_every_path_and_the_contracts_request(client):
     response = client.get(OPENAPI)
     assert response.status_code == 200
     document = json.loads(response.content)
     assert document["openapi"].startswith("3.")
-    assert set(document["paths"]) == {"/api/v1/requests", "/api/v1/requests/{id}"}
+    assert set(document["paths"]) == {
+        "/api/v1/requests",
+        "/api/v1/requests/batch",
+        "/api/v1/queries",
+        "/api/v1/requests/{id}",
+    }
     post = document["paths"]["/api/v1/requests"]["post"]
     assert post["requestBody"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/Request"
@@ -82,6 +87,54 @@ def test_the_document_states_the_limits_of_every_text_and_list(client):
                 if text.get("type") == "string" and "enum" not in text and "format" not in text:
                     assert "maxLength" in text, f"{name}.{field}"
         assert schemas[name]["maxProperties"] == len(schemas[name]["properties"]) + 50
+
+
+@pytest.mark.django_db
+def test_the_document_describes_a_batch_and_its_results(client):
+    document = _document(client)
+    post = document["paths"]["/api/v1/requests/batch"]["post"]
+    assert post["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Batch"
+    }
+    assert set(post["responses"]) >= {"200", "400", "401", "403", "413", "422", "429"}
+    assert "one per request in the order sent" in post["description"]
+    schemas = document["components"]["schemas"]
+    requests = schemas["Batch"]["properties"]["requests"]
+    assert (requests["minItems"], requests["maxItems"]) == (1, 500)
+    assert requests["items"] == {"$ref": "#/components/schemas/Request"}
+    result = schemas["BatchOut"]["properties"]["results"]["items"]
+    assert result == {
+        "anyOf": [
+            {"$ref": "#/components/schemas/BatchAccepted"},
+            {"$ref": "#/components/schemas/BatchRefused"},
+        ]
+    }
+    assert schemas["BatchAccepted"]["properties"]["status"]["const"] == 201
+    assert schemas["BatchRefused"]["properties"]["status"]["enum"] == [409, 422, 503]
+
+
+@pytest.mark.django_db
+def test_the_document_describes_a_query_and_its_short_answer(client):
+    document = _document(client)
+    post = document["paths"]["/api/v1/queries"]["post"]
+    assert post["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Query"
+    }
+    assert "Idempotent-Replayed" in post["responses"]["201"]["headers"]
+    schemas = document["components"]["schemas"]
+    query = schemas["Query"]
+    assert set(query["required"]) == {"transaction_id", "queried_at", "organization", "records"}
+    assert query["additionalProperties"] is False
+    assert schemas["LookedUp"]["additionalProperties"] is False
+    assert set(schemas["QueryOut"]["properties"]) == {
+        "id",
+        "state",
+        "outcome",
+        "immigration_related",
+        "obligations",
+        "releasable_records",
+        "reasons",
+    }
 
 
 @pytest.mark.django_db

@@ -28,7 +28,7 @@ from .conftest import POSTGRES, contract_request, verify_ledger
 
 pytestmark = pytest.mark.django_db
 
-LEDGER_TABLES = ["ledger_entry", "ledger_node", "ledger_checkpoint", "records_event"]
+LEDGER_TABLES = ["ledger_entry", "ledger_leaf", "ledger_node", "ledger_checkpoint", "records_event"]
 
 
 @pytest.fixture
@@ -122,10 +122,15 @@ def insert_event() -> int:
 
 def insert_entry_at(index: int, event_id: int) -> None:
     """Shift entries index.. up by one and put a well-formed entry for `event_id` at `index`
-    (its leaf computed as the application would, so the data matches the event)."""
+    (its leaf computed as the application would, so the data matches the event, and its
+    leaf row written too)."""
     sql('UPDATE ledger_entry SET "index" = -"index" - 1 WHERE "index" >= %s', [index])
     sql('UPDATE ledger_entry SET "index" = -"index" WHERE "index" < 0')
     data = store.event_leaf(Event.objects.get(pk=event_id))
+    sql(
+        "INSERT INTO ledger_leaf (event_id, data, hash, staged_at) VALUES (%s, %s, %s, %s)",
+        [event_id, data, leaf_hash(data), "2022-03-14 16:00:00"],
+    )
     sql(
         'INSERT INTO ledger_entry ("index", event_id, data) VALUES (%s, %s, %s)',
         [index, event_id, data],
@@ -176,7 +181,45 @@ def test_verify_names_the_entry_whose_event_had_hashed_personal_data_edited(ledg
 
 def test_verify_names_an_event_that_has_no_entry(ledger: str) -> None:
     event_id = insert_event()
-    assert failure() == f"event #{event_id} (request.received) has no ledger entry"
+    assert (
+        failure() == f"event #{event_id} (request.received) has no ledger leaf: it was never logged"
+    )
+
+
+def test_verify_names_the_entry_whose_leaf_was_deleted(ledger: str) -> None:
+    event_id = event_of(4)
+    sql("DELETE FROM ledger_leaf WHERE event_id = %s", [event_id])
+    assert failure() == f"entry 4 has no leaf: event #{event_id} was placed without one"
+
+
+def test_verify_names_the_entry_whose_leaf_and_entry_were_changed_alike(ledger: str) -> None:
+    event_id = event_of(6)
+    data = entry_data(6).replace(b'"kind":"request.received"', b'"kind":"request.withdrawn"')
+    assert data != entry_data(6)
+    sql('UPDATE ledger_entry SET data = %s WHERE "index" = 6', [data])
+    sql(
+        "UPDATE ledger_leaf SET data = %s, hash = %s WHERE event_id = %s",
+        [data, leaf_hash(data), event_id],
+    )
+    assert failure().startswith(f"entry 6 does not match event #{event_id}: the event or")
+
+
+def test_verify_names_the_leaf_whose_stored_hash_was_changed(ledger: str) -> None:
+    event_id = event_of(2)
+    sql("UPDATE ledger_leaf SET hash = %s WHERE event_id = %s", [bytes(32), event_id])
+    assert failure().startswith("leaf #") and "(entry 2): its stored hash" in failure()
+
+
+def test_verify_names_a_leaf_that_waited_for_its_position_beyond_the_bound(ledger: str) -> None:
+    event_id = insert_event()
+    data = store.event_leaf(Event.objects.get(pk=event_id))
+    sql(
+        "INSERT INTO ledger_leaf (event_id, data, hash, staged_at) VALUES (%s, %s, %s, %s)",
+        [event_id, data, leaf_hash(data), "2022-03-14 16:00:00"],
+    )
+    message = failure()
+    assert f"(event #{event_id}) has waited" in message
+    assert "beyond the 10 s bound: is `custodiet ledger sequence` running?" in message
 
 
 def test_verify_names_the_checkpoint_whose_stored_root_was_altered(ledger: str) -> None:
@@ -306,3 +349,12 @@ def test_an_entry_whose_event_can_no_longer_be_canonicalized_fails_there_without
     message = failure()
 
     assert message.startswith(f"entry 4 does not match event #{event_id}: the event can no longer")
+
+
+def test_verify_names_a_leaf_whose_event_is_gone(ledger: str) -> None:
+    data = entry_data(3)
+    sql(
+        "INSERT INTO ledger_leaf (event_id, data, hash, staged_at) VALUES (%s, %s, %s, %s)",
+        [987654, data, leaf_hash(data), "2022-03-14 16:00:00"],
+    )
+    assert failure().endswith("names event #987654, which is gone")

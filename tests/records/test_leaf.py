@@ -7,9 +7,18 @@ import datetime as dt
 import json
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from custodiet.ledger import store
-from custodiet.ledger.leaf import LEAF_VERSION, PUBLIC_FIELDS, keyed_hash, leaf_data, version_of
+from custodiet.ledger.leaf import (
+    LEAF_VERSION,
+    PUBLIC_FIELDS,
+    keyed_hash,
+    leaf_data,
+    leaf_mismatch,
+    version_of,
+)
 from custodiet.records.models import Event
 
 REQUEST = {
@@ -118,3 +127,93 @@ def test_an_entry_is_recomputed_by_the_rules_of_its_own_version():
     assert "any known version" in str(store.leaf_mismatch(event, older.replace(b'"v":1', b'"v":9')))
     altered = older.replace(b'"channel":"email"', b'"channel":"phone"')
     assert "altered" in str(store.leaf_mismatch(event, altered))
+
+
+# The quick check `verify` runs first (a C serializer), against RFC 8785 itself ----------
+
+_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**60), max_value=2**60)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text()
+)
+_KEYS = st.text(max_size=6) | st.sampled_from(["name", "\ue000", "\U0001f600", "a\ud800"])
+_VALUES = st.recursive(
+    _SCALARS,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_KEYS, inner, max_size=4),
+    max_leaves=20,
+)
+_PAYLOADS = st.dictionaries(
+    st.sampled_from(["request", "decision", "note", "to_state", "reminder"]), _VALUES, max_size=4
+)
+
+
+def _reference(payload: object) -> bytes | None:
+    try:
+        return leaf(payload=payload)
+    except Exception:  # RFC 8785 refuses it: no leaf could have been written
+        return None
+
+
+@settings(max_examples=300, deadline=None)
+@given(_PAYLOADS, _PAYLOADS)
+def test_the_quick_check_agrees_with_rfc_8785_on_any_json(written: dict, now: dict) -> None:
+    stored = _reference(written)
+    assume(stored is not None)
+    why = leaf_mismatch(
+        stored,
+        event_id=7,
+        kind="request.received",
+        at=AT,
+        actor="clerk",
+        request="R-1",
+        payload=now,
+        key=b"k1",
+    )
+    # A match exactly when RFC 8785 writes the same leaf for the event as it is now.
+    assert (why is None) == (_reference(now) == stored)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_PAYLOADS)
+def test_the_quick_check_matches_every_leaf_rfc_8785_wrote(written: dict) -> None:
+    stored = _reference(written)
+    assume(stored is not None)
+    assert (
+        leaf_mismatch(
+            stored,
+            event_id=7,
+            kind="request.received",
+            at=AT,
+            actor="clerk",
+            request="R-1",
+            payload=json.loads(json.dumps(written)),
+            key=b"k1",
+        )
+        is None
+    )
+
+
+@settings(max_examples=400, deadline=None)
+@given(_PAYLOADS)
+def test_a_leaf_written_quickly_is_the_leaf_rfc_8785_writes(payload: dict) -> None:
+    import rfc8785
+
+    from custodiet.ledger.leaf import SPECS, redact
+
+    fields = {
+        "v": LEAF_VERSION,
+        "event": 7,
+        "kind": "request.received",
+        "at": AT.isoformat(timespec="microseconds"),
+        "actor": "clerk",
+        "request": "R-1",
+    }
+    try:
+        expected = rfc8785.dumps(fields | {"payload": redact(payload, SPECS[LEAF_VERSION], b"k1")})
+    except Exception:
+        with pytest.raises(Exception):  # noqa: B017 - whatever RFC 8785 raises
+            leaf(payload=payload)
+        return
+    assert leaf(payload=payload) == expected

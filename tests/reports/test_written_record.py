@@ -24,6 +24,7 @@ from openpyxl import load_workbook
 from custodiet.cases import actions
 from custodiet.policy.model import parse_request
 from custodiet.policy.packs import get_pack
+from custodiet.records.actions import receive_and_decide
 from custodiet.records.export import EXPORT_FIELDS, LogFilter, export_rows, last_decider
 from custodiet.records.models import Event
 from custodiet.reports.exports import HEADINGS
@@ -261,7 +262,7 @@ def test_the_log_filters_by_final_status_and_a_request_with_no_case_is_pending(p
     refused = take_in(people["clerk"], REFUSED_BY_THE_RULES)
     post(people["clerk"], refused, "refuse")
     open_case = take_in(people["clerk"], FOR_COUNSEL)
-    imported = actions.receive_and_decide(
+    imported = receive_and_decide(
         [parse_request(contract("2025-08-01T09:00", ROBBERY, {}))],
         actor="import:test",
         agency=agency,

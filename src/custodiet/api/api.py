@@ -27,7 +27,9 @@ from custodiet import __version__
 from custodiet.accounts.access import get_case_for_user, require
 from custodiet.accounts.models import ApiToken
 from custodiet.accounts.ratelimit import PartnerThrottle, address_wait
-from custodiet.api.body import BodyError, added_fields, read_request
+from custodiet.api import answers
+from custodiet.api.batch import read_batch, submit_batch
+from custodiet.api.body import MAX_BATCH, BodyError, read_request
 from custodiet.api.idempotency import (
     KEY_HEADER,
     KEY_PATTERN,
@@ -37,10 +39,19 @@ from custodiet.api.idempotency import (
     read_key,
     submit_once,
 )
-from custodiet.api.schemas import Errors, RequestDetail, RequestOut, request_schemas
+from custodiet.api.queries import in_query_terms, read_query, short_answer
+from custodiet.api.schemas import (
+    BatchOut,
+    Errors,
+    QueryOut,
+    RequestDetail,
+    RequestOut,
+    batch_schema,
+    query_schemas,
+    request_schemas,
+)
 from custodiet.cases.actions import WorkflowError
-from custodiet.cases.models import Case
-from custodiet.policy.model import ID_PATTERN, RequestError, parse_request
+from custodiet.policy.model import ID_PATTERN, RequestError
 from custodiet.records.actions import RecordError
 
 logger = logging.getLogger(__name__)
@@ -88,7 +99,10 @@ class CustodietAPI(NinjaAPI):
         # The request body is read raw (so errors name fields as the contract does); its
         # schema is published from the contract's model all the same.
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
-        schema["components"]["schemas"].update(request_schemas(REF_TEMPLATE))
+        components = schema["components"]["schemas"]
+        components.update(request_schemas(REF_TEMPLATE))
+        components["Batch"] = batch_schema(REF_TEMPLATE)
+        components.update(query_schemas(REF_TEMPLATE))
         return schema
 
 
@@ -97,7 +111,8 @@ api = CustodietAPI(
     version=__version__,
     description=(
         "Submit requests for residents' personal information in the contract format "
-        "(contract/REQUESTS.md) and read back the decision and the case's history. "
+        "(contract/REQUESTS.md), one at a time or in batches, record partner systems' "
+        "database queries, and read back the decision and the case's history. "
         "Authenticate with `Authorization: Bearer <token>` (`custodiet tokens create`)."
     ),
     openapi_url="/openapi.json",
@@ -149,37 +164,6 @@ def _bad_body(request: HttpRequest, exc: BodyError) -> HttpResponse:
     return _errors(request, exc.status, exc.problems)
 
 
-def _answer(case: Case) -> dict[str, Any]:
-    record = case.request
-    return {
-        "id": record.public_id,
-        "state": case.state,
-        # In UTC, whatever offset the sender wrote: the same answer from POST and GET.
-        "received_at": record.received_at.astimezone(dt.UTC),
-        "decision": record.decisions.latest("id").payload,
-        "warnings": _warnings(record.payload),
-    }
-
-
-def _warnings(payload: dict[str, Any]) -> list[dict[str, str]]:
-    """The fields the sender added, found again in the stored request, which keeps them:
-    the record is where they are kept, and every answer about it names them alike."""
-    try:
-        request = parse_request(payload)
-    except RequestError:
-        # Recorded under rules since tightened; the record stands as it is.
-        return []
-    return [{"field": field, "message": message} for field, message in added_fields(request)]
-
-
-def _stored_answer(case: Case) -> dict[str, Any]:
-    # As JSON, so that the first answer and any replay of it are the same bytes.
-    answer: dict[str, Any] = RequestOut.model_validate(_answer(case)).model_dump(
-        mode="json", exclude_none=True
-    )
-    return answer
-
-
 ERRORS = {code: Errors for code in (400, 401, 403, 409, 413, 422, 429, 503)}
 # Another call's answer replayed to a retry is the same status and body, marked so.
 REPLAYED = {
@@ -196,6 +180,27 @@ TOO_MANY = {
         }
     }
 }
+# What an intake answers: 201 with where to read the request back.
+CREATED = {
+    201: {
+        "headers": {
+            "Location": {
+                "description": "the request's URL, to read it back",
+                "schema": {"type": "string", "format": "uri"},
+            },
+            REPLAYED_HEADER: REPLAYED,
+        }
+    },
+    **TOO_MANY,
+}
+
+
+def _json_body(model: str) -> dict[str, Any]:
+    """A required JSON body of the published `model`."""
+    return {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": REF_TEMPLATE.format(model=model)}}},
+    }
 
 
 @api.post(
@@ -228,24 +233,8 @@ TOO_MANY = {
                 "schema": {"type": "string", "maxLength": 255, "pattern": KEY_PATTERN},
             }
         ],
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/json": {"schema": {"$ref": REF_TEMPLATE.format(model="Request")}}
-            },
-        },
-        "responses": {
-            201: {
-                "headers": {
-                    "Location": {
-                        "description": "the request's URL, to read it back",
-                        "schema": {"type": "string", "format": "uri"},
-                    },
-                    REPLAYED_HEADER: REPLAYED,
-                }
-            },
-            **TOO_MANY,
-        },
+        "requestBody": _json_body("Request"),
+        "responses": CREATED,
     },
 )
 def submit_request(request: HttpRequest, response: HttpResponse) -> Status[dict[str, Any]]:
@@ -255,7 +244,7 @@ def submit_request(request: HttpRequest, response: HttpResponse) -> Status[dict[
     body = read_request(request, channel="api")
     try:
         answer = submit_once(
-            body, by=token.user, agency=membership.agency, key=key, render=_stored_answer
+            body, by=token.user, agency=membership.agency, key=key, render=answers.stored_answer
         )
     except KeyReused as exc:
         return Status(422, {"errors": [{"field": KEY_HEADER, "message": str(exc)}]})
@@ -273,6 +262,114 @@ def submit_request(request: HttpRequest, response: HttpResponse) -> Status[dict[
     if answer.replayed:
         response[REPLAYED_HEADER] = "true"
     return Status(201, answer.body)
+
+
+@api.post(
+    "/v1/requests/batch",
+    response={200: BatchOut, **ERRORS},
+    url_name="batch",
+    tags=["requests"],
+    summary="Submit many requests",
+    description=(
+        f"Takes in up to {MAX_BATCH} requests, each as `POST /v1/requests` would: each "
+        "is validated, decided and recorded on its own, and a request that is refused "
+        "records nothing and does not stop the others. The answer is 200 with `results`, "
+        "one per request in the order sent: the single endpoint's 201 answer with "
+        "`status: 201` (and `replayed`), or `status` 409, 422 or 503 with `errors`, each "
+        "field named within the batch (`requests[3].requester.organization`). A body "
+        "that is no batch at all (not JSON, no `requests` list, more than "
+        f"{MAX_BATCH} requests) answers 400, 413 or 422 and records nothing.\n\n"
+        "A request's own `id` is its idempotency key: sent again with the same body by the "
+        "same account, it records nothing and its result is its first answer with "
+        "`replayed: true`; another body under a taken id is a 409 for that request alone. "
+        "Automated channels should give every request an `id`. A batch takes no "
+        f"`{KEY_HEADER}`.\n\n"
+        "A batch counts as one call against the token's rate limit. Cases that await "
+        "approval are announced to the supervisors in one email per batch."
+    ),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": REF_TEMPLATE.format(model="Batch")}}
+            },
+        },
+        "responses": {
+            200: {
+                "description": (
+                    "The batch was read: `results` holds one result per request, in the "
+                    "order sent, each with its own `status`"
+                )
+            },
+            **TOO_MANY,
+        },
+    },
+)
+def submit_requests(request: HttpRequest) -> HttpResponse:
+    token: ApiToken = request.auth
+    membership = require(token.user, CAPABILITY)
+    if KEY_HEADER in request.headers:
+        raise BodyError(
+            400,
+            [
+                (
+                    KEY_HEADER,
+                    "a batch is not retried by key: give each request its own `id`, and a "
+                    "request sent again under it is answered again, not recorded twice",
+                )
+            ],
+        )
+    items = read_batch(request)
+    results = submit_batch(items, by=token.user, agency=membership.agency)
+    # Each result is already the JSON it is sent as: 500 decisions are not validated again.
+    return api.create_response(request, {"results": results}, status=200)
+
+
+@api.post(
+    "/v1/queries",
+    response={201: QueryOut, **ERRORS},
+    url_name="queries",
+    tags=["queries"],
+    summary="Record a database query",
+    description=(
+        "Records a partner system's query of the agency's database (Colorado DRIVES, "
+        "say) as a request with channel `database`, decides it under the policy in force "
+        "on `queried_at` and opens its case, in one call; the answer is the decision in "
+        "short (`GET /v1/requests/{id}` reads it all). A third party's database access "
+        "is decided on the 24-74-105 certification the partner registry holds for it: "
+        "without one signed within the 365 days before the query, it is refused.\n\n"
+        "`transaction_id` is the partner's own id for the query and becomes the request's "
+        "id: a query sent again with the same body records nothing and gets the first "
+        f"answer again, marked `{REPLAYED_HEADER}: true`; another body under it answers "
+        "409. Invalid input records nothing and answers 422 naming the query's fields."
+    ),
+    exclude_none=True,
+    openapi_extra={
+        "requestBody": _json_body("Query"),
+        "responses": CREATED,
+    },
+)
+def record_query(request: HttpRequest, response: HttpResponse) -> Status[dict[str, Any]]:
+    token: ApiToken = request.auth
+    membership = require(token.user, CAPABILITY)
+    body = read_query(request)
+    try:
+        answer = submit_once(
+            body, by=token.user, agency=membership.agency, key=None, render=answers.stored_answer
+        )
+    except RequestError as exc:
+        # Refused as this agency receives it: a query from the future, say.
+        raise BodyError(422, in_query_terms(exc.problems)) from None
+    except RecordError as exc:
+        return Status(409, {"errors": [{"field": "transaction_id", "message": str(exc)}]})
+    except WorkflowError as exc:
+        logger.error("API query not recorded: %s", exc)
+        return Status(503, {"errors": [{"field": "request", "message": str(exc)}]})
+    location = reverse("api:request", kwargs={"id": answer.public_id})
+    response["Location"] = request.build_absolute_uri(location)
+    if answer.replayed:
+        response[REPLAYED_HEADER] = "true"
+    return Status(201, short_answer(answer.body))
 
 
 @api.get(
@@ -298,14 +395,26 @@ def read_case(
     case = get_case_for_user(token.user, id, CAPABILITY)
     events = case.request.events.select_related("ledger_entry").order_by("id")
     return {
-        **_answer(case),
+        **answers.answer(case),
         "history": [
             {
                 "kind": event.kind,
                 "at": event.at,
                 "actor": event.actor,
-                "ledger_index": event.ledger_entry.index,
+                # None for a moment when the sequencer places leaves after the commit.
+                "ledger_index": getattr(getattr(event, "ledger_entry", None), "index", None),
             }
             for event in events
         ],
     }
+
+
+@api.get(
+    "/v1/requests/batch",
+    response={200: RequestDetail, 401: Errors, 403: Errors, 404: Errors, 429: Errors},
+    include_in_schema=False,
+    exclude_none=True,
+)
+def read_case_named_batch(request: HttpRequest) -> dict[str, Any]:
+    """The request whose own id is `batch`: its URL is the batch endpoint's, which reads it."""
+    return read_case(request, id="batch")

@@ -26,6 +26,10 @@ from pydantic import BaseModel
 
 from custodiet.policy.model import MAX_DEPTH, Request, RequestError, parse_request
 
+# The most requests one batch (`POST /v1/requests/batch`) may hold; its body, like any
+# other, holds at most DATA_UPLOAD_MAX_MEMORY_SIZE bytes.
+MAX_BATCH = 500
+
 
 class BodyError(Exception):
     """The body cannot be taken in; `status` is the HTTP status, `problems` name the fields."""
@@ -46,11 +50,21 @@ class Body:
 
 def read_request(http_request: HttpRequest, *, channel: str) -> Body:
     """The contract request in the body, with `channel` filled in when the sender gave none."""
-    data = _decode(http_request)
     try:
-        request = parse_request(data)
+        return body_of(read_json(http_request), channel=channel)
     except RequestError as error:
         raise BodyError(422, error.problems) from None
+
+
+def read_json(http_request: HttpRequest) -> Any:
+    """The body, decoded; a BodyError when it is too large (413) or not JSON (400)."""
+    return _decode(http_request)
+
+
+def body_of(data: Any, *, channel: str) -> Body:
+    """One decoded request as the contract reads it, with `channel` filled in when the
+    sender gave none; a RequestError naming the fields when it is not one."""
+    request = parse_request(data)
     if not request.channel:
         request = request.model_copy(update={"channel": channel})
     # parse_request has refused what canonical JSON cannot write (NaN, huge integers).

@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,18 +34,34 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage, send_mail
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from custodiet.accounts.access import require
 from custodiet.accounts.models import Agency, Role
 from custodiet.cases import letters, subject_notices
-from custodiet.cases.models import OPEN_STATES, Case, Delivery, Document, Letter, State
+from custodiet.cases.models import (
+    OPEN_STATES,
+    Case,
+    Delivery,
+    Document,
+    Letter,
+    State,
+    SubjectNotice,
+)
 from custodiet.cases.notices import tell_the_clerk
 from custodiet.ledger import store
 from custodiet.policy.model import Decision, Request, RequestError
-from custodiet.records.actions import decide_again, receive_and_decide, record_decision
+from custodiet.records.actions import (
+    Decided,
+    RecordError,
+    decide_again,
+    decide_each,
+    intake_events,
+    record_decision,
+    store_decided,
+)
 from custodiet.records.models import Event
 
 LANGUAGES = ("en", "es")
@@ -111,6 +127,7 @@ STEPS = {
     ),
 }
 OBLIGATION_RECORDED = "obligation.recorded"
+NOTIFIED = "supervisor.notified"
 REDECIDED = "request.redecided"
 # Six digits or more, spaces and dashes between them allowed: a license or passport
 # number, not the kind of document or its expiry year.
@@ -188,34 +205,59 @@ def _expect(case: Case, *states: State) -> None:
         )
 
 
-def _notify_supervisors(case: Case, by: AbstractBaseUser) -> None:
-    """Email every supervisor of the agency; the approval waits for this notice."""
-    supervisors = list(
-        case.agency.members.filter(role=Role.SUPERVISOR, user__is_active=True).values_list(
-            "user__email", flat=True
-        )
+def supervisor_addresses(agency: Agency) -> list[str]:
+    """The email addresses of the agency's active supervisors: who is told before anything
+    is released."""
+    supervisors = agency.members.filter(role=Role.SUPERVISOR, user__is_active=True).values_list(
+        "user__email", flat=True
     )
-    recipients = [address for address in supervisors if address]
-    if not recipients:
-        raise WorkflowError(f"{case.agency.name} has no supervisor with an email address to notify")
-    link = settings.CUSTODIET_BASE_URL.rstrip("/") + reverse("case", args=[case.request.public_id])
-    record = case.request
-    send_mail(
-        subject=f"Approval needed: {record.public_id} from {record.requester_organization}",
-        message=(
+    return [address for address in supervisors if address]
+
+
+def no_supervisor(agency: Agency) -> WorkflowError:
+    """What stops a case that awaits approval from opening: nobody to tell."""
+    return WorkflowError(f"{agency.name} has no supervisor with an email address to notify")
+
+
+def _email_supervisors(cases: Sequence[Case], recipients: list[str]) -> None:
+    """One message to the supervisors, whatever the number of cases that await them."""
+    base = settings.CUSTODIET_BASE_URL.rstrip("/")
+    if len(cases) == 1:
+        [case] = cases
+        record = case.request
+        subject = f"Approval needed: {record.public_id} from {record.requester_organization}"
+        message = (
             f"A request for personal information awaits your approval before anything is released.\n\n"
             f"Request: {record.public_id}\nFrom: {record.requester_organization}\n"
             f"Records: {', '.join(record.payload.get('records_requested', []))}\n"
-            f"Answer due: {case.due_on:%B %d, %Y}\n\n{link}\n"
-        ),
-        from_email=None,
-        recipient_list=recipients,
-    )
+            f"Answer due: {case.due_on:%B %d, %Y}\n\n"
+            f"{base + reverse('case', args=[record.public_id])}\n"
+        )
+    else:
+        subject = f"Approval needed: {len(cases)} requests"
+        listed = "".join(
+            f"Request: {case.request.public_id}\nFrom: {case.request.requester_organization}\n"
+            f"Records: {', '.join(case.request.payload.get('records_requested', []))}\n"
+            f"Answer due: {case.due_on:%B %d, %Y}\n"
+            f"{base + reverse('case', args=[case.request.public_id])}\n\n"
+            for case in cases
+        )
+        message = (
+            f"{len(cases)} requests for personal information, received together, await your "
+            f"approval before anything is released.\n\n{listed}"
+        )
+    send_mail(subject=subject, message=message, from_email=None, recipient_list=recipients)
+
+
+def _notify_supervisors(case: Case, by: AbstractBaseUser) -> None:
+    """Email every supervisor of the agency; the approval waits for this notice."""
+    recipients = supervisor_addresses(case.agency)
+    if not recipients:
+        raise no_supervisor(case.agency)
+    _email_supervisors([case], recipients)
     case.supervisor_notified_at = timezone.now()
     _move(case, State.AWAITING_APPROVAL, "supervisor_notified_at")
-    _record(
-        case, "supervisor.notified", by, {"to_state": case.state, "recipients": len(recipients)}
-    )
+    _record(case, NOTIFIED, by, {"to_state": case.state, "recipients": len(recipients)})
 
 
 def _documents(case: Case, uploads: Sequence[Upload], by: AbstractBaseUser) -> list[Document]:
@@ -236,31 +278,110 @@ def take_in(
     request: Request, *, by: AbstractBaseUser, agency: Agency, uploads: Sequence[Upload] = ()
 ) -> Case:
     """Record a request, decide it, and open its case in the state the decision calls for."""
-    with transaction.atomic():
-        recorded = receive_and_decide([request], actor=by.get_username(), agency=agency)[0]
-        outcome = recorded.decision.outcome
-        state = {"refuse": State.TO_REFUSE, "legal_review": State.WITH_COUNSEL}.get(
-            outcome, State.AWAITING_APPROVAL
-        )
-        received = timezone.localdate(recorded.request.received_at)
-        case = Case.objects.create(
-            request=recorded.request,
-            agency=agency,
-            state=state,
-            taken_in_by=by,
-            due_on=received + dt.timedelta(days=agency.answer_within_days),
-        )
-        documents = _documents(case, uploads, by)
-        _record(
-            case,
-            "case.opened",
-            by,
-            {"to_state": state, "document_sha256": [document.sha256 for document in documents]},
-        )
-        subject_notices.open_notices(case, recorded.decision.payload, by)
-        if state == State.AWAITING_APPROVAL:
-            _notify_supervisors(case, by)
-    return case
+    [decided] = decide_each([request], agency)
+    if isinstance(decided, RequestError):
+        raise decided
+    return take_in_decided([decided], by=by, agency=agency, uploads=[uploads])[0]
+
+
+def opening_state(decision: Decision) -> State:
+    """The state a case opens in: refused, with counsel, or awaiting a supervisor."""
+    return {"refuse": State.TO_REFUSE, "legal_review": State.WITH_COUNSEL}.get(
+        decision.outcome, State.AWAITING_APPROVAL
+    )
+
+
+def take_in_decided(
+    decided: Sequence[Decided],
+    *,
+    by: AbstractBaseUser,
+    agency: Agency,
+    uploads: Sequence[Sequence[Upload]] = (),
+    also: Callable[[list[Case]], object] | None = None,
+) -> list[Case]:
+    """Record requests `agency` admitted and decided (`decide_each`), and open each one's
+    case in the state its decision calls for: all or nothing, in one transaction.
+
+    Each request gets the rows, events and ledger entries `take_in` gives one request, in
+    the same order (received, decided, case opened, notices opened, supervisors notified),
+    the requests one after another in the ledger. The supervisors get one email for all
+    the cases that await their approval. `uploads[i]` are the documents of request i.
+    `also(cases)`, when given, writes the caller's own rows about the new cases (the API's
+    stored answers) in the same transaction, before the email goes out and before the
+    ledger's append lock is taken.
+
+    Raises RecordError for an id given twice or already recorded (also when a concurrent
+    call takes it first), and WorkflowError when cases await approval and no supervisor
+    can be told; nothing is written then.
+    """
+    actor = by.get_username()
+    try:
+        with transaction.atomic():
+            received = timezone.now()
+            recorded = store_decided(decided, agency=agency)
+            cases: list[Case] = Case.objects.bulk_create(
+                [
+                    Case(
+                        request=item.request,
+                        agency=agency,
+                        state=opening_state(given.decision),
+                        taken_in_by=by,
+                        due_on=timezone.localdate(item.request.received_at)
+                        + dt.timedelta(days=agency.answer_within_days),
+                    )
+                    for item, given in zip(recorded, decided, strict=True)
+                ]
+            )
+            documents = [
+                _documents(case, uploads[index] if index < len(uploads) else (), by)
+                for index, case in enumerate(cases)
+            ]
+            planned = [
+                subject_notices.plan_notices(case, item.decision.payload)
+                for case, item in zip(cases, recorded, strict=True)
+            ]
+            SubjectNotice.objects.bulk_create(
+                [notice for plan in planned if plan is not None for notice in plan[0]]
+            )
+            if also is not None:
+                also(cases)
+            waiting = [case for case in cases if case.state == State.AWAITING_APPROVAL]
+            recipients = supervisor_addresses(agency) if waiting else []
+            if waiting:
+                if not recipients:
+                    raise no_supervisor(agency)
+                # Before the ledger entries, inside the transaction: a message the mail
+                # server refuses rolls everything back, and the ledger's append lock (held
+                # from the first entry to the commit) never waits on a mail server.
+                _email_supervisors(waiting, recipients)
+            notified = timezone.now()
+            events = []
+            for case, item, files, plan in zip(cases, recorded, documents, planned, strict=True):
+                events += intake_events(item, actor=actor, at=received)
+                opened = {
+                    "to_state": case.state,
+                    "document_sha256": [document.sha256 for document in files],
+                }
+                events.append(_event(case, "case.opened", actor, received, opened))
+                if plan is not None:
+                    events.append(_event(case, subject_notices.OPENED, actor, received, plan[1]))
+                if case.state == State.AWAITING_APPROVAL:
+                    told = {"to_state": case.state, "recipients": len(recipients)}
+                    events.append(_event(case, NOTIFIED, actor, notified, told))
+            if waiting:
+                Case.objects.filter(pk__in=[case.pk for case in waiting]).update(
+                    supervisor_notified_at=notified, updated_at=notified
+                )
+                for case in waiting:
+                    case.supervisor_notified_at = case.updated_at = notified
+            store.append(Event.objects.bulk_create(events))
+    except IntegrityError as exc:
+        raise RecordError(f"could not record the requests: {exc}") from None
+    return cases
+
+
+def _event(case: Case, kind: str, actor: str, at: dt.datetime, payload: dict[str, Any]) -> Event:
+    return Event(request=case.request, kind=kind, actor=actor, at=at, payload=payload)
 
 
 def counsel_decide(case: Case, *, by: AbstractBaseUser, release: bool, reason: str) -> Case:

@@ -63,10 +63,28 @@ def open_notices(case: Case, decision: dict[str, Any], by: AbstractBaseUser) -> 
     case."""
     if "notify_subject" not in decision.get("obligations", []) or case.subject_notices.exists():
         return []
+    planned = plan_notices(case, decision)
+    if planned is None:
+        return []
+    notices, payload = planned
+    opened: list[SubjectNotice] = SubjectNotice.objects.bulk_create(notices)
+    _record(case, OPENED, by, payload)
+    return opened
+
+
+def plan_notices(
+    case: Case, decision: dict[str, Any]
+) -> tuple[list[SubjectNotice], dict[str, Any]] | None:
+    """The notices (unsaved) a new case opens when its decision requires telling the
+    person, and the payload of their `subject_notice.opened` event; None when it does not.
+    The caller saves both in the transaction that opens the case (`open_notices`, or
+    `custodiet.cases.actions.take_in_decided` for many cases at once)."""
+    if "notify_subject" not in decision.get("obligations", []):
+        return None
     try:
         pack = get_pack(decision.get("policy", {}).get("pack", ""))
     except PackError:
-        return []
+        return None
     received_on = pack.received_on_date(case.request.received_at)
     # The law that asks for the notice is the law the decision was made under: a request
     # decided again on the day of release under a law that came since owes it from then.
@@ -86,8 +104,8 @@ def open_notices(case: Case, decision: dict[str, Any], by: AbstractBaseUser) -> 
         period, citation = duty.period, duty.citation
         exception, before_release = duty.exception, duty.before_release
     subjects = case.request.payload.get("subjects") or [{}]
-    opened = [
-        SubjectNotice.objects.create(
+    notices = [
+        SubjectNotice(
             case=case,
             position=position,
             subject=(subject.get("name") or "")[:300],
@@ -99,21 +117,16 @@ def open_notices(case: Case, decision: dict[str, Any], by: AbstractBaseUser) -> 
         )
         for position, subject in enumerate(subjects)
     ]
-    _record(
-        case,
-        OPENED,
-        by,
-        {
-            "subject_notice": {
-                "notices": len(opened),
-                "due_on": due_on.isoformat(),
-                "period": period,
-                "citation": citation,
-                "before_release": before_release,
-            }
-        },
-    )
-    return opened
+    payload = {
+        "subject_notice": {
+            "notices": len(notices),
+            "due_on": due_on.isoformat(),
+            "period": period,
+            "citation": citation,
+            "before_release": before_release,
+        }
+    }
+    return notices, payload
 
 
 def _day(moment: dt.datetime) -> dt.date:

@@ -18,7 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import BooleanField, Count, Q, Value, When
+from django.db.models import BooleanField, Count, Exists, OuterRef, Q, Value, When
 from django.db.models import Case as Switch
 from django.db.models.functions import Length
 from django.http import Http404, HttpRequest, HttpResponse
@@ -45,7 +45,7 @@ from custodiet.cases.forms import (
 )
 from custodiet.cases.models import OPEN_STATES, Case, Delivery, State
 from custodiet.ledger import store
-from custodiet.ledger.models import Checkpoint, Entry
+from custodiet.ledger.models import Checkpoint, Entry, Leaf
 from custodiet.merkle.rfc6962 import leaf_hash
 from custodiet.merkle.verify import ProofError, verify_inclusion
 from custodiet.policy.model import DECISION_ADAPTER, RequestError, parse_request
@@ -311,7 +311,11 @@ def _case_page(
             decision, record.payload, get_pack(settings.CUSTODIET_POLICY_PACK)
         )
     took_part = request.user.pk in (case.taken_in_by_id, case.decided_by_id)
-    events = list(record.events.select_related("ledger_entry").order_by("id"))
+    events = list(
+        record.events.select_related("ledger_entry")
+        .annotate(leaf_written=Exists(Leaf.objects.filter(event=OuterRef("pk"))))
+        .order_by("id")
+    )
     awaited = actions.outstanding(case) if case.is_open else []
     steps = [
         {
@@ -562,6 +566,8 @@ def _event(event: Any) -> dict[str, Any]:
         "details": "; ".join(details),
         "reason": payload.get("reason") or payload.get("note") or "",
         "entry": entry.index if entry is not None else None,
+        # Written with the event, its position not given yet (the separate sequencer).
+        "waiting": entry is None and getattr(event, "leaf_written", False),
     }
 
 

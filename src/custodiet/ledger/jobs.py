@@ -25,7 +25,10 @@ def verify(run: Run) -> dict[str, Any]:
     total = store.size()
     run.progress(0, total, "Entries checked")
     result = store.verify(
-        verifier=verifier, progress=lambda done: run.progress(done, total, "Entries checked")
+        verifier=verifier,
+        progress=lambda done: run.progress(done, total, "Entries checked"),
+        workers=run.args.get("workers"),
+        chunk=run.args.get("batch") or store.VERIFY_BATCH,
     )
     problem = result.problem
     if problem is None:

@@ -21,12 +21,15 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import hashlib
 import hmac
 import json
+import re
 from typing import Any
 
+import orjson
 import rfc8785
+
+from custodiet.merkle.rfc6962 import leaf_hash
 
 LEAF_VERSION = 2
 
@@ -155,6 +158,15 @@ PUBLIC_FIELDS_2: dict[str, Any] = PUBLIC_FIELDS | {
 SPECS: dict[int, dict[str, Any]] = {1: PUBLIC_FIELDS, 2: PUBLIC_FIELDS_2}
 
 
+# A leaf's canonical JSON ends with its version: "v" sorts after its other keys.
+_VERSION_AT_END = re.compile(rb',"v":([0-9]{1,3})\}\Z')
+
+
+def _version_quickly(data: bytes) -> int | None:
+    found = _VERSION_AT_END.search(data, max(0, len(data) - 12))
+    return int(found[1]) if found is not None and int(found[1]) in SPECS else None
+
+
 def version_of(data: bytes) -> int | None:
     """The version a stored leaf was written with, or None if it cannot be read."""
     try:
@@ -165,7 +177,7 @@ def version_of(data: bytes) -> int | None:
 
 
 def keyed_hash(key: bytes, value: Any) -> str:
-    digest = hmac.new(key, rfc8785.dumps(value), hashlib.sha256).digest()
+    digest = hmac.digest(key, rfc8785.dumps(value), "sha256")
     return "hmac-sha256:" + base64.b64encode(digest).decode()
 
 
@@ -183,6 +195,20 @@ def redact(value: Any, spec: Any, key: bytes) -> Any:
     return keyed_hash(key, value)
 
 
+def _head(
+    version: int, event_id: int, kind: str, at: dt.datetime, actor: str, request: str | None
+) -> dict[str, Any]:
+    """A leaf's fields but its payload."""
+    return {
+        "v": version,
+        "event": event_id,
+        "kind": kind,
+        "at": at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+        "actor": actor,
+        "request": request,
+    }
+
+
 def leaf_data(
     *,
     event_id: int,
@@ -195,15 +221,216 @@ def leaf_data(
     version: int = LEAF_VERSION,
 ) -> bytes:
     """The exact bytes of a leaf: recomputable from the event row, the key and the version
-    alone."""
-    return rfc8785.dumps(
-        {
-            "v": version,
-            "event": event_id,
-            "kind": kind,
-            "at": at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
-            "actor": actor,
-            "request": request,
-            "payload": redact(payload, SPECS[version], key),
-        }
+    alone. RFC 8785's canonical JSON; written by a C serializer when every value is one
+    it writes the same way (`_plain`), by RFC 8785's own implementation otherwise."""
+    fields = _head(version, event_id, kind, at, actor, request)
+    if _plain(payload) and _plain(fields):
+        try:
+            return _quick_dumps(fields | {"payload": _redact_quickly(payload, SPECS[version], key)})
+        except orjson.JSONEncodeError:  # a lone surrogate: RFC 8785 says what is wrong
+            pass
+    return rfc8785.dumps(fields | {"payload": redact(payload, SPECS[version], key)})
+
+
+# Integers RFC 8785 writes (the I-JSON range), and the first character from which UTF-16
+# order (RFC 8785's, for keys) and code point order (the C serializer's) may differ.
+_SAFE_INTEGER = 2**53 - 1
+_ORDER_AGREES_BELOW = "\ue000"
+
+
+def _plain(value: Any) -> bool:
+    """Whether the C serializer writes `value` exactly as RFC 8785 does: strings, booleans,
+    null, integers within 2**53 - 1, and lists and objects of them with keys below
+    U+E000. Floats and anything else are left to RFC 8785."""
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
+        return True
+    if kind is int:
+        return -_SAFE_INTEGER <= value <= _SAFE_INTEGER
+    if kind is dict:
+        return all(
+            type(name) is str and (not name or max(name) < _ORDER_AGREES_BELOW) and _plain(item)
+            for name, item in value.items()
+        )
+    if kind is list:
+        return all(_plain(item) for item in value)
+    return False
+
+
+# Checking stored leaves quickly ---------------------------------------------------------
+
+
+def _quick_dumps(value: Any) -> bytes:
+    """JSON with sorted keys and no spaces, from a C serializer: RFC 8785's form for
+    strings, booleans, null and integers, and for keys below U+E000 (RFC 8785 orders keys
+    by UTF-16 code units, which then agree with code points). Floats, large integers and
+    keys beyond that may come out otherwise; see `leaf_mismatch`."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+
+
+def _redact_quickly(value: Any, spec: Any, key: bytes) -> Any:
+    """`redact`, with the quick serializer, and with no call for a value kept as it is."""
+    if spec is True:
+        return value
+    if isinstance(spec, dict) and isinstance(value, dict):
+        kept = {}
+        for name, item in value.items():
+            inner = spec.get(name)
+            if inner is True:
+                kept[name] = item
+            elif inner is None:
+                kept[name] = _quick_hash(key, item)
+            else:
+                kept[name] = _redact_quickly(item, inner, key)
+        return kept
+    if isinstance(spec, list) and isinstance(value, list):
+        return [_redact_quickly(item, spec[0], key) for item in value]
+    return _quick_hash(key, value)
+
+
+def _quick_hash(key: bytes, value: Any) -> str:
+    digest = hmac.digest(key, _quick_dumps(value), "sha256")
+    return "hmac-sha256:" + base64.b64encode(digest).decode()
+
+
+def leaf_mismatch(
+    data: bytes,
+    *,
+    event_id: int,
+    kind: str,
+    at: dt.datetime,
+    actor: str,
+    request: str | None,
+    payload: Any,
+    key: bytes,
+) -> str | None:
+    """Why the stored leaf `data` is not what this event gives now, or None when it is.
+
+    The leaf is first written again with a C serializer; equal bytes are a match (the
+    event holds the same JSON values as the leaf was made from). Anything else is decided
+    by RFC 8785 itself, so a float or a key the quick form writes otherwise is never
+    reported as an alteration. Never raises, whatever the event holds: content that can no
+    longer be canonicalized is a mismatch to report, not a crash.
+    """
+    version = _version_quickly(data) or version_of(data)
+    if version is None:
+        return f"does not match event #{event_id}: the entry is not a leaf of any known version"
+    fields = _head(version, event_id, kind, at, actor, request)
+    try:
+        quick = _quick_dumps(fields | {"payload": _redact_quickly(payload, SPECS[version], key)})
+    except (TypeError, ValueError, orjson.JSONEncodeError):
+        quick = None
+    if quick == data:
+        return None
+    if version_of(data) != version:  # the quick reading of the version was fooled
+        return f"does not match event #{event_id}: the entry is not a leaf of any known version"
+    try:
+        recomputed = leaf_data(
+            event_id=event_id,
+            kind=kind,
+            at=at,
+            actor=actor,
+            request=request,
+            payload=payload,
+            key=key,
+            version=version,
+        )
+    except Exception as error:  # any stored content whatsoever: the report names it
+        return (
+            f"does not match event #{event_id}: the event can no longer be written as a leaf "
+            f"({type(error).__name__}: {str(error)[:200]})"
+        )
+    if recomputed != data:
+        return (
+            f"does not match event #{event_id}: the event or the entry was altered, or entries "
+            "were reordered"
+        )
+    return None
+
+
+# One stored entry as `custodiet ledger verify` reads it: the entry's index, bytes and
+# event id; its leaf's id, whether the leaf's bytes are the entry's, the leaf's stored hash;
+# then the event's id (None when it is gone), kind, time, actor, request id and payload
+# as JSON text.
+EntryRow = tuple[
+    int,
+    bytes,
+    int,
+    int | None,
+    bool | None,
+    bytes | None,
+    int | None,
+    str,
+    dt.datetime,
+    str,
+    str | None,
+    str,
+]
+
+
+def check_entries(rows: list[EntryRow], key: bytes) -> tuple[tuple[int, str] | None, list[bytes]]:
+    """Check each entry against its leaf and its event, in order: the first problem as
+    (index, why), or None, and the leaf hashes of the entries before it. Runs in worker
+    processes: it needs no database and no settings."""
+    hashes: list[bytes] = []
+    for index, data, event_id, leaf_id, same, digest, found, *event in rows:
+        if found is None:
+            return (index, f"entry {index} has no event (event #{event_id} is gone)"), hashes
+        if leaf_id is None:
+            return (
+                index,
+                f"entry {index} has no leaf: event #{event_id} was placed without one",
+            ), hashes
+        if not same:
+            return (
+                index,
+                f"entry {index} does not match event #{event_id}: its bytes are not those of "
+                f"the leaf written with the event (leaf #{leaf_id}): the entry or the leaf was "
+                "altered",
+            ), hashes
+        value = leaf_hash(data)
+        if digest != value:
+            return (
+                index,
+                f"leaf #{leaf_id} (entry {index}): its stored hash does not match its bytes",
+            ), hashes
+        problem = event_mismatch(data, found, *event, key=key)
+        if problem is not None:
+            return (index, f"entry {index} {problem}"), hashes
+        hashes.append(value)
+    return None, hashes
+
+
+def event_mismatch(
+    data: bytes,
+    event_id: int,
+    kind: str,
+    at: dt.datetime | str,
+    actor: str,
+    request: str | None,
+    payload: str | bytes,
+    *,
+    key: bytes,
+) -> str | None:
+    """`leaf_mismatch` for an event read as a row, its payload as JSON text."""
+    if isinstance(at, str):
+        at = dt.datetime.fromisoformat(at)
+    if at.tzinfo is None:  # SQLite keeps times in UTC without saying so
+        at = at.replace(tzinfo=dt.UTC)
+    try:
+        value = orjson.loads(payload)
+    except orjson.JSONDecodeError:
+        try:
+            value = json.loads(payload)
+        except (ValueError, RecursionError) as error:
+            return f"does not match event #{event_id}: its payload is not JSON ({error})"
+    return leaf_mismatch(
+        data,
+        event_id=event_id,
+        kind=kind,
+        at=at,
+        actor=actor,
+        request=request,
+        payload=value,
+        key=key,
     )

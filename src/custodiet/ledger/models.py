@@ -1,5 +1,6 @@
-"""Ledger rows: entries (leaves), the perfect subtree hashes that serve proofs, and signed
-checkpoints. All three are insert-only: no code path updates or deletes them, deletion of
+"""Ledger rows: leaves as their events' transactions wrote them, entries (a leaf's position
+in the log), the perfect subtree hashes that serve proofs, and signed checkpoints. All are
+insert-only: no code path updates or deletes them, deletion of
 what they point at is refused (PROTECT), and on PostgreSQL a trigger makes the database
 itself refuse UPDATE and DELETE (migration 0002)."""
 
@@ -10,7 +11,31 @@ from django.db import models
 from custodiet.records.models import Event
 
 
+class Leaf(models.Model):
+    """An event's leaf, written by the event's own transaction: the exact leaf input and its
+    RFC 6962 leaf hash. It is in the record from that commit; the sequencer then gives it a
+    position (an Entry), in batches (custodiet.ledger.sequencer).
+
+    The event is not a foreign key in the database: the check would cost every request a
+    lookup, and the database already refuses to delete an event (it is insert-only); a
+    leaf whose event is gone fails `custodiet ledger verify`, naming both."""
+
+    id = models.BigAutoField(primary_key=True)
+    event = models.OneToOneField(
+        Event, on_delete=models.DO_NOTHING, db_constraint=False, related_name="ledger_leaf"
+    )
+    data = models.BinaryField()
+    hash = models.BinaryField(max_length=32)
+    staged_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"leaf {self.pk}"
+
+
 class Entry(models.Model):
+    """A leaf's position in the log. `data` repeats the leaf's bytes, so that the log,
+    its proofs and its exports read one table."""
+
     index = models.BigIntegerField(primary_key=True)
     event = models.OneToOneField(Event, on_delete=models.PROTECT, related_name="ledger_entry")
     # The exact leaf input: the event's canonical JSON with personal data hashed.

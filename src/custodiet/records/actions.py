@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from custodiet.accounts.models import Agency
@@ -127,85 +127,130 @@ def _decide(
     )
 
 
-def receive_and_decide(
-    requests: Sequence[Request], *, actor: str, agency: Agency, as_of: dt.date | None = None
-) -> list[Recorded]:
-    """Record each request as received by `agency`, decide it, record the decision: all or
-    nothing. A request `admit` refuses raises RequestError and records nothing."""
-    requests = _admit_all(requests, agency)
+@dataclass(frozen=True)
+class Decided:
+    """A request as its agency receives it (admitted, and checked against the partner
+    registry), with the engine's decision on it: what `store_decided` records."""
+
+    request: Request
+    decision: Decision
+
+
+def _decide_all(requests: Sequence[Request], as_of: dt.date | None) -> list[Decided]:
     pack = get_pack(settings.CUSTODIET_POLICY_PACK)
     policy_settings = Settings.from_env()
     # Database and bulk requests are decided on the certification the partner registry
     # holds (24-74-105), not on one they state; their decisions explain the facts, so
     # the record says where the certification came from.
     checked = with_registry_certifications(requests)
-    requests = [item.request for item in checked]
     directory = current_directory()
-    decisions: list[Decision] = [
-        _decide(item, pack, as_of, policy_settings, directory) for item in checked
+    return [
+        Decided(item.request, _decide(item, pack, as_of, policy_settings, directory))
+        for item in checked
     ]
-    given = [request.id for request in requests if request.id]
-    if len(given) != len(set(given)):
-        raise RecordError("the same request id appears twice in the input")
+
+
+def decide_each(
+    requests: Sequence[Request], agency: Agency, *, as_of: dt.date | None = None
+) -> list[Decided | RequestError]:
+    """Admit and decide each request as `agency` receives it, each on its own: in the
+    place of a request `admit` refuses is its RequestError, and the others are decided
+    all the same (with one read of the registry and the directory for all). Writes
+    nothing."""
+    admitted: list[Request | RequestError] = []
+    for request in requests:
+        try:
+            admitted.append(admit(request, agency))
+        except RequestError as error:
+            admitted.append(error)
+    decided = iter(_decide_all([item for item in admitted if isinstance(item, Request)], as_of))
+    return [item if isinstance(item, RequestError) else next(decided) for item in admitted]
+
+
+def receive_and_decide(
+    requests: Sequence[Request], *, actor: str, agency: Agency, as_of: dt.date | None = None
+) -> list[Recorded]:
+    """Record each request as received by `agency`, decide it, record the decision: all or
+    nothing. A request `admit` refuses raises RequestError and records nothing."""
+    decided = _decide_all(_admit_all(requests, agency), as_of)
     now = _now()
     try:
         with transaction.atomic():
-            taken = set(
-                RequestRecord.objects.of_agency(agency)
-                .filter(public_id__in=given)
-                .values_list("public_id", flat=True)
+            recorded = store_decided(decided, agency=agency)
+            events = Event.objects.bulk_create(
+                [event for item in recorded for event in intake_events(item, actor=actor, at=now)]
             )
-            if taken:
-                raise RecordError(f"request id(s) already recorded: {', '.join(sorted(taken))}")
-            records = RequestRecord.objects.bulk_create(
-                [
-                    RequestRecord(
-                        public_id=request.id or new_public_id(request.received_at),
-                        agency=agency,
-                        received_at=_instant(request.received_at),
-                        channel=request.channel or "",
-                        receiving_agency=request.receiving_agency or "",
-                        requester_organization=request.requester.organization,
-                        requester_level=request.requester.level or "",
-                        purpose_category=request.purpose_category or "",
-                        payload=request.model_dump(mode="json", exclude_none=True),
-                        outcome=decision.outcome,
-                        immigration_related=decision.immigration_related,
-                    )
-                    for request, decision in zip(requests, decisions, strict=True)
-                ]
-            )
-            decision_rows = DecisionRecord.objects.bulk_create(
-                [
-                    _decision_row(record, decision)
-                    for record, decision in zip(records, decisions, strict=True)
-                ]
-            )
-            events = []
-            for record, decision_row in zip(records, decision_rows, strict=True):
-                events.append(
-                    Event(
-                        request=record,
-                        kind="request.received",
-                        actor=actor,
-                        at=now,
-                        payload={"request": record.payload},
-                    )
-                )
-                events.append(
-                    Event(
-                        request=record,
-                        kind="request.decided",
-                        actor=actor,
-                        at=now,
-                        payload={"decision": decision_row.payload, "decided_by": ENGINE},
-                    )
-                )
-            events = Event.objects.bulk_create(events)
             store.append(events)
     except IntegrityError as exc:
         raise RecordError(f"could not record the requests: {exc}") from None
+    return recorded
+
+
+def store_decided(decided: Sequence[Decided], *, agency: Agency) -> list[Recorded]:
+    """Write the request and decision rows of requests `agency` admitted and decided, in
+    the caller's transaction, all or nothing; RecordError for an id given twice or one
+    the agency's log already holds (an IntegrityError when a concurrent call took it).
+
+    The caller writes each request's `intake_events` and appends them to the ledger in
+    the same transaction: a request is never recorded without its entries.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("store_decided() must run inside the transaction that ledgers it")
+    given = [item.request.id for item in decided if item.request.id]
+    if len(given) != len(set(given)):
+        raise RecordError("the same request id appears twice in the input")
+    taken = set(
+        RequestRecord.objects.of_agency(agency)
+        .filter(public_id__in=given)
+        .values_list("public_id", flat=True)
+    )
+    if taken:
+        raise RecordError(f"request id(s) already recorded: {', '.join(sorted(taken))}")
+    records = RequestRecord.objects.bulk_create(
+        [
+            RequestRecord(
+                public_id=request.id or new_public_id(request.received_at),
+                agency=agency,
+                received_at=_instant(request.received_at),
+                channel=request.channel or "",
+                receiving_agency=request.receiving_agency or "",
+                requester_organization=request.requester.organization,
+                requester_level=request.requester.level or "",
+                purpose_category=request.purpose_category or "",
+                payload=request.model_dump(mode="json", exclude_none=True),
+                outcome=decision.outcome,
+                immigration_related=decision.immigration_related,
+            )
+            for request, decision in ((item.request, item.decision) for item in decided)
+        ]
+    )
+    decision_rows = DecisionRecord.objects.bulk_create(
+        [
+            _decision_row(record, item.decision)
+            for record, item in zip(records, decided, strict=True)
+        ]
+    )
     return [Recorded(record, row) for record, row in zip(records, decision_rows, strict=True)]
+
+
+def intake_events(recorded: Recorded, *, actor: str, at: dt.datetime) -> list[Event]:
+    """The events (unsaved) that record a request's receipt and the engine's decision."""
+    return [
+        Event(
+            request=recorded.request,
+            kind="request.received",
+            actor=actor,
+            at=at,
+            payload={"request": recorded.request.payload},
+        ),
+        Event(
+            request=recorded.request,
+            kind="request.decided",
+            actor=actor,
+            at=at,
+            payload={"decision": recorded.decision.payload, "decided_by": ENGINE},
+        ),
+    ]
 
 
 def _decision_row(record: RequestRecord, decision: Decision) -> DecisionRecord:

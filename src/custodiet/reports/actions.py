@@ -101,7 +101,7 @@ def _record(report: Report, kind: str, *, by: Any, name: str, title: str) -> Att
                 at=now,
                 payload={"report": figures},
             )
-            store.append([event])
+            store.append([event], place=True)  # its position goes into report.json
             return Attestation.objects.create(
                 report=report, kind=kind, by=by, name=name, title=title, at=now, event=event
             )

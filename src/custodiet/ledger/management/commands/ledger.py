@@ -1,19 +1,21 @@
-"""`custodiet ledger keygen | checkpoint | verify | prove ENTRY | export DIR`."""
+"""`custodiet ledger keygen | checkpoint | verify | sequence | prove ENTRY | export DIR`."""
 
 from __future__ import annotations
 
 import base64
 import json
 import os
+import signal
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from tqdm import tqdm
 
 from custodiet.jobs import launch as jobs
 from custodiet.jobs.models import State
-from custodiet.ledger import store
+from custodiet.ledger import sequencer, store
 from custodiet.ledger.models import Checkpoint, Entry
 from custodiet.merkle.cosignature import WitnessVerifier
 from custodiet.merkle.note import Signer, Verifier, generate_key
@@ -56,6 +58,36 @@ class Command(BaseCommand):
         )
         verify.add_argument(
             "--key", help="verifier key (vkey text or a file); default: the signing key's"
+        )
+        verify.add_argument(
+            "--workers",
+            type=int,
+            help="processes that read and check entries beside this one (default: one per "
+            f"core for logs of {store.PARALLEL_FROM:,} entries or more, else none)",
+        )
+        verify.add_argument(
+            "--batch",
+            type=int,
+            default=store.VERIFY_BATCH,
+            help=f"entries read and checked at a time (default {store.VERIFY_BATCH:,})",
+        )
+        sequence = actions.add_parser(
+            "sequence",
+            help="place waiting leaves in the log, in batches, until stopped (run it beside "
+            "the server when CUSTODIET_LEDGER_SEQUENCER=separate)",
+        )
+        sequence.add_argument("--once", action="store_true", help="place what waits now, then stop")
+        sequence.add_argument(
+            "--interval",
+            type=float,
+            default=sequencer.INTERVAL,
+            help=f"seconds to wait when no leaf waits (default {sequencer.INTERVAL:g})",
+        )
+        sequence.add_argument(
+            "--batch",
+            type=int,
+            default=sequencer.BATCH,
+            help=f"leaves placed in one commit, at most (default {sequencer.BATCH:,})",
         )
         prove = actions.add_parser("prove", help="print an inclusion proof for an entry")
         prove.add_argument("entry", type=int)
@@ -115,25 +147,42 @@ class Command(BaseCommand):
             return store.signer().verifier
         return None
 
-    def verify(self, *, key: str | None, **_: Any) -> None:
+    def verify(self, *, key: str | None, workers: int | None, batch: int, **_: Any) -> None:
+        if workers is not None and not 1 <= workers <= 64:
+            raise CommandError("--workers: give 1 to 64", returncode=2)
+        if not 1 <= batch <= 1_000_000:
+            raise CommandError("--batch: give 1 to 1,000,000", returncode=2)
         verifier = self._verifier(key)
         if verifier is None and Checkpoint.objects.exists():
             raise CommandError(
                 "checkpoints are stored but no key was given to check their signatures (--key)"
             )
 
-        shown: list[int] = []
+        bar: tqdm | None = None
 
         def progress(done: int, total: int | None, label: str) -> None:
-            if done:
-                self.stderr.write(f"\rverified {done:,} of {total or 0:,} entries", ending="")
-                shown.append(done)
+            nonlocal bar
+            if bar is None:
+                bar = tqdm(
+                    total=total or None,
+                    unit=" entries",
+                    unit_scale=True,
+                    desc="verifying",
+                    file=self.stderr._out,
+                    disable=None,  # no bar when the output is not a terminal
+                )
+            bar.update(done - bar.n)
 
         # The job the ledger page starts, run here: the page shows this result too.
-        args = {"key": verifier.vkey if verifier else None, "command": "custodiet ledger verify"}
+        args = {
+            "key": verifier.vkey if verifier else None,
+            "command": "custodiet ledger verify",
+            "workers": workers,
+            "batch": batch,
+        }
         job = jobs.run(jobs.record("ledger-verify", args=args).pk, echo=progress)
-        if shown:
-            self.stderr.write("")
+        if bar is not None:
+            bar.close()
         if job.state == State.FAILED:
             raise CommandError(f"ledger verification could not finish: {job.error}")
         result = job.result or {}
@@ -143,6 +192,34 @@ class Command(BaseCommand):
         self.stdout.write(
             f"ledger verified: {result['entries']:,} entries, {result['checkpoints']} checkpoints"
         )
+
+    def sequence(self, *, once: bool, interval: float, batch: int, **_: Any) -> None:
+        if batch < 1 or interval <= 0:
+            raise CommandError("--batch and --interval must be above 0", returncode=2)
+        stopping = False
+
+        def stop(signum: int, frame: object) -> None:
+            nonlocal stopping
+            stopping = True  # the pass under way commits, then the loop ends
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        worker = sequencer.Sequencer(batch=batch)
+        if not once:
+            self.stderr.write(
+                f"placing waiting leaves in batches of up to {batch:,}; stop with SIGTERM"
+            )
+
+        def report(placed: int, longest: float) -> None:
+            waiting, _ = store.pending()
+            self.stderr.write(
+                f"placed {placed:,} leaves in the last minute, the longest after waiting "
+                f"{longest:.2f} s; {waiting:,} waiting"
+            )
+
+        placed = worker.run(interval=interval, until=lambda: stopping, once=once, report=report)
+        waiting, _ = store.pending()
+        self.stdout.write(f"placed {placed:,} leaves; {waiting:,} waiting")
 
     def prove(self, *, entry: int, size: int | None, **_: Any) -> None:
         if size is None:
