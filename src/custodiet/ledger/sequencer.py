@@ -99,14 +99,18 @@ class Sequencer:
     longest_wait: float = 0.0
 
     def start(self) -> None:
-        """Set the mark below the newest placed leaf, and sweep for what lies under it."""
+        """Set the mark below the newest placed leaf (and not below the oldest leaf), and
+        sweep for what lies under it."""
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT l.id FROM ledger_entry e JOIN ledger_leaf l ON l.event_id = e.event_id "
                 'ORDER BY e."index" DESC LIMIT 1'
             )
             newest = cursor.fetchone()
-        self.low = max(0, (newest[0] if newest else 0) - MARGIN)
+            cursor.execute("SELECT min(id) FROM ledger_leaf")
+            (oldest,) = cursor.fetchone()
+        # Never below the first leaf there is: ids need not start at 1.
+        self.low = max(0, (newest[0] if newest else 0) - MARGIN, (oldest or 1) - 1)
         self.sweep()
 
     def sweep(self) -> None:
