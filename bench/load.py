@@ -210,12 +210,7 @@ async def saturate(calls: Calls, spec: dict[str, Any]) -> dict[str, Any]:
         while loop.time() < ends:
             data, public_id = calls.intake(spec["prefix"], next(numbers))
             sent = loop.time()
-            try:
-                status: int | str = (await asyncio.wait_for(pool.call(data), CALL_TIMEOUT))[0]
-            except TimeoutError:
-                status = "timeout"
-            except OSError as exc:
-                status = type(exc).__name__
+            status = await _status(pool, data)
             statuses[str(status)] = statuses.get(str(status), 0) + 1
             if status == 201:
                 calls.ids.append(public_id)
@@ -232,6 +227,17 @@ async def saturate(calls: Calls, spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+async def _status(pool: Pool, data: bytes) -> int | str:
+    """The answer's status, or what kept the call from one (a timeout, a socket error)."""
+    try:
+        status: int = (await asyncio.wait_for(pool.call(data), CALL_TIMEOUT))[0]
+    except TimeoutError:
+        return "timeout"
+    except OSError as exc:
+        return type(exc).__name__
+    return status
+
+
 async def open_loop(calls: Calls, spec: dict[str, Any]) -> dict[str, Any]:
     """Calls at fixed times, `rate` a second for `seconds`, whatever the answers; each
     latency from its scheduled time. Waits for every answer (or its timeout) at the end."""
@@ -243,12 +249,7 @@ async def open_loop(calls: Calls, spec: dict[str, Any]) -> dict[str, Any]:
     late = 0.0
 
     async def send(number: int, scheduled: float, data: bytes, public_id: str) -> None:
-        try:
-            status: int | str = (await asyncio.wait_for(pool.call(data), CALL_TIMEOUT))[0]
-        except TimeoutError:
-            status = "timeout"
-        except OSError as exc:
-            status = type(exc).__name__
+        status = await _status(pool, data)
         results.append((loop.time() - scheduled, status))
         if status == 201 and intake:
             calls.ids.append(public_id)

@@ -213,3 +213,25 @@ def test_verify_with_workers_passes_an_honest_log_read_in_odd_batches(
             0,
             "ledger verified: 666 entries, 1 checkpoints",
         ), done.stderr
+
+
+def test_a_late_leaf_is_read_however_many_rolled_back_ids_lie_below_it(separate) -> None:
+    worker = sequencer.Sequencer(batch=100)
+    log(1)
+    assert worker.step() == 1
+    # 600 transactions that wrote a leaf and rolled back: ids that never show up.
+    for _ in range(600):
+        with transaction.atomic():
+            store.append(events(1))
+            transaction.set_rollback(True)
+    late = log(1)
+    hidden = Leaf.objects.get(event=late[0])
+    sql("DELETE FROM ledger_leaf WHERE id = %s", [hidden.pk])  # still being written
+    log(1)
+    assert worker.step() == 1
+    sql(
+        "INSERT INTO ledger_leaf (id, event_id, data, hash, staged_at) VALUES (%s, %s, %s, %s, %s)",
+        [hidden.pk, hidden.event_id, bytes(hidden.data), bytes(hidden.hash), hidden.staged_at],
+    )
+    assert worker.step() == 1  # on the next pass, not the next sweep
+    assert Entry.objects.filter(event=late[0]).exists()

@@ -217,3 +217,20 @@ def test_a_leaf_written_quickly_is_the_leaf_rfc_8785_writes(payload: dict) -> No
             leaf(payload=payload)
         return
     assert leaf(payload=payload) == expected
+
+
+@pytest.mark.parametrize("edited", [float("nan"), float("inf"), float("-inf")])
+def test_a_null_edited_to_a_number_no_json_can_hold_is_reported(edited: float) -> None:
+    # A C serializer writes NaN and infinities as null; the check must not be fooled.
+    stored = leaf(payload={"note": None})
+    why = leaf_mismatch(
+        stored,
+        event_id=7,
+        kind="request.received",
+        at=AT,
+        actor="clerk",
+        request="R-1",
+        payload={"note": edited},
+        key=b"k1",
+    )
+    assert why is not None and "can no longer be written as a leaf" in why

@@ -306,24 +306,15 @@ def leaf_mismatch(
 ) -> str | None:
     """Why the stored leaf `data` is not what this event gives now, or None when it is.
 
-    The leaf is first written again with a C serializer; equal bytes are a match (the
-    event holds the same JSON values as the leaf was made from). Anything else is decided
-    by RFC 8785 itself, so a float or a key the quick form writes otherwise is never
-    reported as an alteration. Never raises, whatever the event holds: content that can no
-    longer be canonicalized is a mismatch to report, not a crash.
+    The leaf is written again as `leaf_data` writes it (quickly for plain values, by
+    RFC 8785 otherwise, so a float or NaN is never judged by the quick form). Never
+    raises, whatever the event holds: content that can no longer be canonicalized is a
+    mismatch to report, not a crash.
     """
     version = _version_quickly(data) or version_of(data)
+    unknown = f"does not match event #{event_id}: the entry is not a leaf of any known version"
     if version is None:
-        return f"does not match event #{event_id}: the entry is not a leaf of any known version"
-    fields = _head(version, event_id, kind, at, actor, request)
-    try:
-        quick = _quick_dumps(fields | {"payload": _redact_quickly(payload, SPECS[version], key)})
-    except (TypeError, ValueError, orjson.JSONEncodeError):
-        quick = None
-    if quick == data:
-        return None
-    if version_of(data) != version:  # the quick reading of the version was fooled
-        return f"does not match event #{event_id}: the entry is not a leaf of any known version"
+        return unknown
     try:
         recomputed = leaf_data(
             event_id=event_id,
@@ -341,6 +332,8 @@ def leaf_mismatch(
             f"({type(error).__name__}: {str(error)[:200]})"
         )
     if recomputed != data:
+        if version_of(data) != version:  # the quick reading of the version was fooled
+            return unknown
         return (
             f"does not match event #{event_id}: the event or the entry was altered, or entries "
             "were reordered"

@@ -69,8 +69,8 @@ SWEEP_EVERY = 600.0
 # How far below the newest placed leaf the mark starts: ids handed out to transactions
 # that were still running when the last batch was placed.
 MARGIN = 100_000
-# Gaps read again in one pass, at most (the oldest first).
-GAPS_PER_PASS = 500
+# Gaps asked for in one SQLite statement, at most (its limit on parameters is 32,766).
+SQLITE_GAPS = 30_000
 
 # The leaves above the mark (or those in the gaps), with whether an entry holds each: their
 # hashes, not their bytes, which the entries copy inside the database. Two queries, not
@@ -136,7 +136,7 @@ class Sequencer:
         elif time.monotonic() - self.swept > SWEEP_EVERY:
             self.sweep()
         assert self.low is not None
-        gaps = sorted(self.gaps)[:GAPS_PER_PASS]
+        gaps = sorted(self.gaps)
         store.on_step("begin")
         with transaction.atomic():
             store.lock()
@@ -160,7 +160,7 @@ class Sequencer:
             self.longest_wait = max(self.longest_wait, (timezone.now() - oldest).total_seconds())
         self.tree = tree
         before = self.low
-        self._mark([row[0] for row in rows], gaps)
+        self._mark([row[0] for row in rows])
         self.advanced = self.low != before
         self.placed += len(waiting)
         return len(waiting)
@@ -168,16 +168,22 @@ class Sequencer:
     def _read(self, gaps: list[int]) -> list[tuple[Any, ...]]:
         rows: list[tuple[Any, ...]] = []
         with connection.cursor() as cursor:
-            if gaps:
-                where = f"l.id IN ({', '.join(['%s'] * len(gaps))})"
-                cursor.execute(_READ.format(where=where), [*gaps, self.batch])
+            # Every gap, however many: ids that never show up (rolled back) take no room
+            # in the batch, so none of them keeps a leaf that did commit from being read.
+            if gaps and connection.vendor == "postgresql":
+                cursor.execute(_READ.format(where="l.id = ANY(%s)"), [gaps, self.batch])
+                rows = cursor.fetchall()
+            elif gaps:
+                asked = gaps[:SQLITE_GAPS]
+                where = f"l.id IN ({', '.join(['%s'] * len(asked))})"
+                cursor.execute(_READ.format(where=where), [*asked, self.batch])
                 rows = cursor.fetchall()
             if len(rows) < self.batch:
                 cursor.execute(_READ.format(where="l.id > %s"), [self.low, self.batch - len(rows)])
                 rows += cursor.fetchall()
         return rows
 
-    def _mark(self, seen: list[int], asked: list[int]) -> None:
+    def _mark(self, seen: list[int]) -> None:
         """After a committed pass: forget the gaps found, note the ids skipped over."""
         assert self.low is not None
         now = time.monotonic()
